@@ -1,0 +1,11 @@
+"""WSGI entry point: `flask --app app run`, `waitress-serve app:app`, `clientapp serve`.
+
+The schema is brought up to date here, on start, so no server needs a separate step
+(CLIENTAPP_AUTO_MIGRATE=0 turns that off).
+"""
+from clientapp import create_app
+from clientapp.schema import upgrade_schema
+
+app = create_app()
+if app.config["CLIENTAPP_AUTO_MIGRATE"]:
+    upgrade_schema(app)

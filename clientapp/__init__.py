@@ -1,0 +1,96 @@
+"""Clientapp: client management for small agencies.
+
+create_app() builds the app: configuration, extensions, blueprints, security headers,
+error pages and the CLI.
+"""
+import logging
+import os
+
+from flask import Flask, g, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as config_module
+from .extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+log = logging.getLogger("clientapp")
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the request came over HTTPS (directly or, with
+    CLIENTAPP_PROXY_FIX, through a proxy), so one configuration serves both."""
+
+    def get_cookie_secure(self, app):
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("CLIENTAPP_INSTANCE_PATH") or os.path.join(ROOT, "instance"),
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(config_module.load(app.instance_path))
+    if config:
+        app.config.update(config)
+    # Forms are small; only an import upload is large. Anything bigger is refused with 413.
+    app.config.setdefault("MAX_CONTENT_LENGTH", app.config["CLIENTAPP_IMPORT_MAX_BYTES"] + 256 * 1024)
+    app.session_interface = SessionInterface()
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    if app.config["CLIENTAPP_PROXY_FIX"]:
+        n = app.config["CLIENTAPP_PROXY_FIX"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    from .i18n import init_i18n
+
+    init_i18n(app)
+
+    from . import models  # noqa: F401  every table, for the ORM and Alembic
+    from .auth.routes import bp as auth_bp
+    from .dashboard.routes import bp as dashboard_bp
+    from .health import bp as health_bp
+    from .users.routes import bp as users_bp
+
+    from .clients.routes import bp as clients_bp
+
+    for bp in (health_bp, auth_bp, dashboard_bp, users_bp, clients_bp):
+        app.register_blueprint(bp)
+
+    from . import errors, security, templating
+
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+
+    from .cli import register
+
+    register(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: foreign keys enforced, WAL so readers never block the writer, and a busy
+    timeout so a second writer waits instead of failing."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

@@ -1,0 +1,1 @@
+"""Clients: the list, profiles, archive and delete."""

@@ -1,0 +1,77 @@
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import utcnow
+from ..extensions import db
+from ..text import fold, name_match_key
+
+CLIENT_TYPES = ("company", "individual")
+NAME_MAX = 200
+CODE_MAX = 50
+EMAIL_MAX = 254
+PHONE_MAX = 50
+ADDRESS_MAX = 2000
+
+
+def code_key(code: str | None) -> str | None:
+    """What makes two codes the same: case is ignored ("ab-1" = "AB-1")."""
+    return code.strip().casefold()[:CODE_MAX] if code and code.strip() else None
+
+
+class Client(db.Model):
+    __tablename__ = "clients"
+    __table_args__ = (
+        Index("ix_clients_archived_name", "archived_at", "name_key", "id"),
+        Index("ix_clients_archived_created", "archived_at", "created_at", "id"),
+        Index("ix_clients_archived_code", "archived_at", "code_key", "id"),
+        Index("ix_clients_match_key", "match_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    type: Mapped[str] = mapped_column(String(16), default="company")
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    code: Mapped[str | None] = mapped_column(String(CODE_MAX), nullable=True)
+    address: Mapped[str | None] = mapped_column(Text, nullable=True)
+    email: Mapped[str | None] = mapped_column(String(EMAIL_MAX), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(PHONE_MAX), nullable=True)
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    archive_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    # Optimistic locking: SQLAlchemy adds "AND version = ?" to every UPDATE and raises
+    # StaleDataError when another writer got there first.
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    # Derived keys, kept in step by the listener below, so sorting, search and the
+    # duplicate check use plain indexed columns on SQLite and PostgreSQL alike.
+    name_key: Mapped[str] = mapped_column(String(NAME_MAX), default="")
+    # Unique among all clients ignoring case; NULL when there is no code.
+    code_key: Mapped[str | None] = mapped_column(String(CODE_MAX), nullable=True, unique=True)
+    match_key: Mapped[str] = mapped_column(String(NAME_MAX), default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    projects = relationship("Project", back_populates="client", passive_deletes="all")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def refresh_keys(self) -> None:
+        self.name_key = fold(self.name)[:NAME_MAX]
+        self.code_key = code_key(self.code)
+        self.match_key = name_match_key(self.name)[:NAME_MAX]
+        self.search_text = "\n".join(
+            fold(part) for part in (self.name, self.code, self.address, self.email) if part)
+
+
+@event.listens_for(Client, "before_insert")
+@event.listens_for(Client, "before_update")
+def _keys(mapper, connection, target: Client):
+    target.refresh_keys()

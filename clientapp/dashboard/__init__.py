@@ -1,0 +1,1 @@
+"""The dashboard: boxes that lead into each feature."""

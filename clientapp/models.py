@@ -1,0 +1,4 @@
+"""Every model module, imported in one place so the metadata (and Alembic) sees all tables."""
+from .auth.models import LoginAttempt, User  # noqa: F401
+from .clients.models import Client  # noqa: F401
+from .projects.models import Project  # noqa: F401

@@ -1,0 +1,1 @@
+"""Projects: the work done for a client."""

@@ -1,0 +1,38 @@
+"""Bring the database schema up to date with Alembic, once even when workers start together."""
+import fcntl
+import os
+from contextlib import contextmanager
+
+from flask import current_app
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from .extensions import db
+
+_LOCK_ID = 741_852_963  # any constant: the advisory lock that serialises migrations
+
+
+@contextmanager
+def _migration_lock():
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _LOCK_ID})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _LOCK_ID})
+                conn.commit()
+    else:
+        path = os.path.join(current_app.instance_path, "migrate.lock")
+        with open(path, "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def upgrade_schema(app) -> None:
+    with app.app_context():
+        with _migration_lock():
+            upgrade()

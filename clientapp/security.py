@@ -1,0 +1,123 @@
+"""Who may see and do what, and the headers every response carries."""
+from functools import wraps
+
+from flask import abort, current_app, g, redirect, request, url_for
+from flask_login import current_user
+
+from .auth.models import User
+from .extensions import db, login_manager
+from .htmx import redirect_htmx
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Reachable without signing in.
+PUBLIC_ENDPOINTS = {"static", "health.healthz", "auth.login", "auth.setup", "auth.set_locale"}
+# Writes that every signed-in user, viewers included, may make: they only touch the user.
+VIEWER_WRITES = {"auth.logout", "auth.set_locale"}
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    try:
+        return db.session.get(User, int(user_id))
+    except ValueError:
+        return None
+
+
+def role_required(*roles):
+    """Refuse (403) unless the signed-in user has one of `roles`; admins pass every check."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role != "admin" and current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _has_users() -> bool:
+    # Once an instance has users it never goes back to having none, so a process can
+    # remember the answer and skip the query.
+    if current_app.extensions.get("clientapp_has_users"):
+        return True
+    found = User.count() > 0
+    if found:
+        current_app.extensions["clientapp_has_users"] = True
+    return found
+
+
+def gate():
+    """Every page but sign-in, /healthz and static files needs sign-in; a fresh instance
+    sends everyone to create the first administrator; viewers never write."""
+    endpoint = request.endpoint or ""
+    if endpoint in ("static", "health.healthz"):
+        return None
+    if not _has_users():
+        if endpoint not in ("auth.setup", "auth.set_locale"):
+            return redirect(url_for("auth.setup"))
+        return None
+    if endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if request.endpoint is None:
+        return None  # unknown URL: let the 404 page answer
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if request.method not in SAFE_METHODS and not current_user.can_write \
+            and endpoint not in VIEWER_WRITES:
+        abort(403)
+    return None
+
+
+def _next_path() -> str:
+    """Where to come back after sign-in: the page the user was on (for htmx, the page in
+    the address bar, not the fragment URL)."""
+    if request.headers.get("HX-Request") == "true":
+        current = request.headers.get("HX-Current-URL", "")
+        root = request.host_url.rstrip("/") + request.script_root
+        return current[len(root):] if current.startswith(root + "/") else "/"
+    return request.full_path.rstrip("?")
+
+
+def content_security_policy(app) -> str:
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        f"frame-ancestors {app.config['CLIENTAPP_FRAME_ANCESTORS']}",
+    ])
+
+
+def init_app(app):
+    policy = content_security_policy(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the sign-in page says enough
+
+    app.before_request(gate)
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        target = url_for("auth.login", next=_next_path())
+        return redirect_htmx(target)
+
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("Content-Security-Policy", policy)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.endpoint != "static":
+            # Pages hold personal data: never kept by a shared cache.
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,1 @@
+"""Users: the accounts that sign in, managed by administrators."""
