@@ -64,7 +64,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .health import bp as health_bp
     from .users.routes import bp as users_bp
 
-    from .clients.routes import bp as clients_bp
+    from .clients import profile_routes, routes  # noqa: F401  (routes on clients_bp)
+    from .clients.blueprint import bp as clients_bp
 
     for bp in (health_bp, auth_bp, dashboard_bp, users_bp, clients_bp):
         app.register_blueprint(bp)

@@ -1,11 +1,11 @@
-from flask import Blueprint, abort
-from sqlalchemy import select
+"""The client list: search, sort, pages, quick add, row menu, archive, delete."""
+from flask import abort, request
 
 from ..extensions import db
 from ..htmx import render
+from .blueprint import bp
 from .models import Client
-
-bp = Blueprint("clients", __name__, url_prefix="/clients")
+from .services import ListParams, list_page
 
 
 def get_client(client_id: int) -> Client:
@@ -17,12 +17,5 @@ def get_client(client_id: int) -> Client:
 
 @bp.get("")
 def list_clients():
-    clients = db.session.scalars(
-        select(Client).where(Client.archived_at.is_(None)).order_by(Client.name_key).limit(50)
-    ).all()
-    return render("clients/list.html", "client_list", clients=clients)
-
-
-@bp.get("/<int:client_id>")
-def profile(client_id: int):
-    return render("clients/profile.html", "profile", client=get_client(client_id))
+    params = ListParams.from_args(request.args)
+    return render("clients/list.html", "client_list", params=params, page=list_page(params))
