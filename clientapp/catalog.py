@@ -59,10 +59,13 @@ def translate(pairs: dict) -> None:
     """Set French translations from {English msgid: French msgstr} and recompile."""
     with _locked():
         catalog = _read(PO)
-        for msgid, msgstr in pairs.items():
-            message = catalog.get(msgid)
+        for key, msgstr in pairs.items():
+            # "context\u0004msgid" for a message with a context (pgettext), as in .mo files
+            context, _sep, msgid = key.rpartition("\u0004")
+            context = context or None
+            message = catalog.get(msgid, context=context)
             if message is None:
-                catalog.add(msgid, msgstr)
+                catalog.add(msgid, msgstr, context=context)
             else:
                 message.string = msgstr
                 message.flags.discard("fuzzy")
@@ -116,11 +119,12 @@ def check() -> list[str]:
             where = ", ".join(f"{f}:{n}" for f, n in message.locations[:2])
             problems.append(f"no French for {message.id!r} ({where})")
     with open(MO, "rb") as fh:
-        compiled = read_mo(fh)
+        # read_mo hands contexts back as bytes: normalise before comparing.
+        compiled = {(m.context.decode() if isinstance(m.context, bytes) else m.context, m.id):
+                    m.string for m in read_mo(fh)}
     for message in catalog:
         if message.id and _complete(message):
-            got = compiled.get(message.id, context=message.context)
-            if got is None or got.string != message.string:
+            if compiled.get((message.context, message.id)) != message.string:
                 problems.append(f"messages.mo is out of date for {message.id!r}: run "
                                 "python -m clientapp.catalog update")
                 break
@@ -144,8 +148,9 @@ def main(argv=None) -> int:
         import json
 
         catalog = _read(PO)
-        todo = {m.id: "" for m in extract() if m.id and not isinstance(m.id, tuple)
-                and (catalog.get(m.id) is None or not _complete(catalog.get(m.id)))}
+        todo = {(m.context + "\u0004" if m.context else "") + m.id: ""
+                for m in extract() if m.id and not isinstance(m.id, tuple)
+                and not _complete(catalog.get(m.id, context=m.context) or m)}
         print(json.dumps(todo, ensure_ascii=False, indent=1))
         return 0
     if command == "compile":

@@ -72,3 +72,5 @@ def main():
 
     cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=True)
     cli.main(prog_name="clientapp")
+if __name__ == "__main__":
+    main()

@@ -101,9 +101,11 @@ def make_app(database_url, tmp_path, monkeypatch):
     for application in built:
         with application.app_context():
             db.session.remove()
-    if built:
-        _empty_tables(built[0])
-        with built[0].app_context():
+    on_test_db = [a for a in built if a.config["SQLALCHEMY_DATABASE_URI"] == database_url]
+    if on_test_db:
+        _empty_tables(on_test_db[0])
+    for application in built:
+        with application.app_context():
             db.engine.dispose()
 
 

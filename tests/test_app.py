@@ -1,0 +1,238 @@
+"""The house: page or fragment, headers, error pages, health, proxies, schema, serving."""
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select
+
+from clientapp.auth.models import User
+from clientapp.extensions import db
+
+from .conftest import PASSWORD, assert_fragment, assert_page
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- page or fragment ------------------------------------------------------------------
+
+def test_dashboard_page_and_fragment(admin_client):
+    assert_page(admin_client.get("/"))
+    assert_fragment(admin_client.get("/", htmx=True), "dashboard")
+
+
+def test_boosted_and_history_restore_get_the_whole_page(admin_client):
+    for header in ("HX-Boosted", "HX-History-Restore-Request"):
+        response = admin_client.get("/", htmx=True, headers={header: "true"})
+        assert_page(response)
+
+
+# --- headers -----------------------------------------------------------------------------
+
+def test_security_headers_on_every_response(client, admin_client):
+    for response in (client.get("/setup"), admin_client.get("/"), admin_client.get("/nope"),
+                     client.get("/healthz"), client.get("/static/app.css")):
+        csp = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "frame-ancestors 'self'" in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        response.close()
+    assert admin_client.get("/").headers["Cache-Control"] == "no-store"
+
+
+def test_frame_ancestors_from_config(make_app):
+    app = make_app(CLIENTAPP_FRAME_ANCESTORS="'self' https://intranet.example.com")
+    csp = app.test_client().get("/healthz").headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self' https://intranet.example.com" in csp
+
+
+def test_no_inline_script_or_style_in_pages(admin_client):
+    body = admin_client.get("/").get_data(as_text=True)
+    assert not re.search(r"<script(?![^>]*\bsrc=)", body)
+    assert " style=" not in body and " onclick=" not in body
+
+
+def test_session_cookie_flags(app, client):
+    response = client.post("/setup", data={"name": "A", "email": "a@example.com",
+                                           "password": PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie
+
+
+def test_session_cookie_secure_over_https(make_app):
+    app = make_app(CLIENTAPP_PROXY_FIX=1)
+    client = app.test_client()
+    response = client.post("/setup", headers={"X-Forwarded-Proto": "https",
+                                              "Referer": "https://localhost/setup"},
+                           data={"name": "A", "email": "a@example.com", "password": PASSWORD})
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_behind_a_proxy_every_url_carries_the_prefix(make_app):
+    app = make_app(CLIENTAPP_PROXY_FIX=1)
+    client = app.test_client()
+    # Over HTTPS, Flask-WTF also checks that the Referer is this site, as a browser sends it.
+    prefix = {"X-Forwarded-Prefix": "/crm", "X-Forwarded-Host": "intranet.example.com",
+              "X-Forwarded-Proto": "https", "Referer": "https://intranet.example.com/crm/"}
+    redirect = client.get("/", headers=prefix)
+    assert redirect.headers["Location"] == "https://intranet.example.com/crm/setup" \
+        or redirect.headers["Location"] == "/crm/setup"
+    body = client.get("/setup", headers=prefix).get_data(as_text=True)
+    assert 'href="/crm/static/app.css"' in body
+    assert 'src="/crm/static/vendor/htmx-2.0.11.min.js"' in body
+    assert 'hx-post="/crm/setup"' in body and 'action="/crm/setup"' in body
+    signed = client.post("/setup", headers=prefix,
+                         data={"name": "A", "email": "a@example.com", "password": PASSWORD})
+    assert signed.headers["Location"] in ("/crm/", "https://intranet.example.com/crm/")
+    client.post("/logout", headers=prefix)
+    login = client.get("/users", headers=prefix)
+    assert "/crm/login?next=" in login.headers["Location"]
+    back = client.post("/login?next=/users", headers=prefix,
+                       data={"email": "a@example.com", "password": PASSWORD})
+    assert back.headers["Location"] == "/crm/users"
+
+
+# --- errors ----------------------------------------------------------------------------
+
+def test_unknown_url_gets_a_styled_404(admin_client):
+    page = admin_client.get("/no/such/page")
+    assert_page(page, 404)
+    assert "Page not found" in page.get_data(as_text=True)
+    fragment = admin_client.get("/no/such/page", htmx=True)
+    assert_fragment(fragment, "error", 404)
+    assert 'data-error-message="Page not found.' in fragment.get_data(as_text=True)
+
+
+def test_an_error_gets_a_styled_500_without_traceback(make_app, admin_id):
+    app = make_app()
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    from .conftest import sign_in
+
+    response = sign_in(app, admin_id).get("/boom")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong" in body
+    assert "Traceback" not in body and "secret internals" not in body
+
+
+def test_oversize_upload_gets_a_rendered_413(make_app, admin_id):
+    app = make_app(MAX_CONTENT_LENGTH=2048)
+    from .conftest import sign_in
+
+    response = sign_in(app, admin_id).post("/users", data={"name": "x" * 5000})
+    assert response.status_code == 413
+    assert "larger than" in response.get_data(as_text=True)
+
+
+def test_csrf_failure_shows_a_message_and_writes_nothing(app, admin_client):
+    response = admin_client.post("/users", csrf=False, data={
+        "name": "Eve", "email": "eve@example.com", "role": "admin", "password": PASSWORD})
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "This page has expired" in body and "Reload the page" in body
+    stale = admin_client.post("/users", headers={"X-CSRFToken": "stale-token"}, htmx=True,
+                              data={"name": "Eve", "email": "eve@example.com",
+                                    "role": "admin", "password": PASSWORD})
+    assert stale.status_code == 400 and "data-error-message" in stale.get_data(as_text=True)
+    with app.app_context():
+        assert User.by_email("eve@example.com") is None
+
+
+def test_viewer_writes_are_refused_server_side(app, viewer_client):
+    for url in ("/users", "/clients", "/anything"):
+        assert viewer_client.post(url, data={}).status_code in (403, 404, 405)
+    assert viewer_client.post("/users", data={}).status_code == 403
+
+
+# --- health --------------------------------------------------------------------------
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json["database"] == "ok"
+
+
+def test_healthz_503_when_the_database_is_unreachable(make_app, tmp_path):
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing/dir/db.sqlite3")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+
+
+# --- schema --------------------------------------------------------------------------
+
+def test_migrations_match_the_models(app):
+    with app.app_context():
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    assert diff == []
+
+
+def test_sqlite_connections_enforce_foreign_keys_with_wal(make_app, tmp_path):
+    if os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("SQLite pragmas: this run is on PostgreSQL")
+    app = make_app()
+    with app.app_context():
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_secret_key_generated_once_and_kept(tmp_path, monkeypatch):
+    from clientapp import config
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = config.load(str(tmp_path))["SECRET_KEY"]
+    second = config.load(str(tmp_path))["SECRET_KEY"]
+    assert first == second and len(first) >= 32
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+# --- serving -------------------------------------------------------------------------
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_command_migrates_and_serves_with_waitress(tmp_path):
+    if os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("serves the default SQLite database: covered by the SQLite run")
+    port = _free_port()
+    env = {**os.environ, "CLIENTAPP_INSTANCE_PATH": str(tmp_path), "PORT": str(port)}
+    env.pop("DATABASE_URL", None)
+    env.pop("SECRET_KEY", None)
+    server = subprocess.Popen([sys.executable, "-m", "clientapp.cli", "serve"], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the server did not answer /healthz")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/setup", timeout=2) as r:
+            assert r.headers["Server"] == "clientapp"  # waitress's ident, not Werkzeug
+            assert "Create the first administrator" in r.read().decode()
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=10)[0]
+    assert (tmp_path / "clientapp.sqlite3").exists()
+    assert (tmp_path / "secret_key").exists()
+    assert "listening on http://127.0.0.1:" in output
