@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
-from .htmx import render
+from .htmx import render, wants_fragment
 
 log = logging.getLogger("clientapp")
 
@@ -44,16 +44,22 @@ def _same_site_referrer():
     return referrer if referrer.startswith(request.host_url) else None
 
 
-def error_page(status: int, message: str | None = None, title: str | None = None, headers=None):
+def error_page(status: int, message: str | None = None, title: str | None = None, headers=None,
+               reload=False):
+    """The styled error page; for htmx, a one-line alert aimed at #alerts (never swapped
+    into the fragment that asked), which app.js also shows when htmx does not swap."""
     response = render(
         "errors/error.html",
-        "error",
+        "error_alert",
         status=status,
         code=status,
         title=title or _titles().get(status, _("Something went wrong")),
         message=message or _messages().get(status, ""),
-        reload=False,
+        reload=reload,
     )
+    if wants_fragment():
+        response.headers["HX-Retarget"] = "#alerts"
+        response.headers["HX-Reswap"] = "innerHTML"
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
@@ -63,17 +69,13 @@ def init_app(app):
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         db.session.rollback()
-        response = render(
-            "errors/error.html",
-            "error",
-            status=400,
-            code=400,
+        return error_page(
+            400,
             title=_("This page has expired"),
             message=_("For your security the form could not be sent. Reload the page and try "
                       "again; nothing was saved."),
             reload=_same_site_referrer() or request.path,
         )
-        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc):

@@ -7,13 +7,19 @@
 
   function alertBox() { return document.getElementById("alerts"); }
 
-  function showAlert(text) {
+  function showAlert(text, link) {
     var box = alertBox();
     if (!box) return;
     box.textContent = "";
     var p = document.createElement("p");
     p.className = "alert";
-    p.textContent = text;
+    p.textContent = text + " ";
+    if (link) {
+      var a = document.createElement("a");
+      a.href = link.getAttribute("href");
+      a.textContent = link.textContent;
+      p.appendChild(a);
+    }
     var close = document.createElement("button");
     close.type = "button";
     close.className = "button button-quiet button-small";
@@ -29,12 +35,16 @@
   document.addEventListener("htmx:responseError", function (evt) {
     var xhr = evt.detail.xhr;
     var text = document.body.dataset.errorGeneric;
+    var link = null;
     try {
       var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
       var node = doc.querySelector("[data-error-message]");
-      if (node) text = node.getAttribute("data-error-message");
+      if (node) {
+        text = node.getAttribute("data-error-message");
+        link = node.querySelector("a[href]");  /* e.g. "Reload the page" */
+      }
     } catch (e) { /* keep the generic message */ }
-    showAlert(text);
+    showAlert(text, link);
   });
   document.addEventListener("htmx:sendError", function () {
     showAlert(document.body.dataset.errorNetwork);

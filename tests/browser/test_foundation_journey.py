@@ -64,3 +64,48 @@ def test_phone_width_layout(live_server, signed_in, axe):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the page scrolls sideways on a phone ({width}px)"
     axe(page, "dashboard on a phone")
+
+
+def test_refused_htmx_action_shows_its_message(live_server, signed_in, axe):
+    page = signed_in("admin")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
+    expect(page.get_by_role("heading", name="Users")).to_be_visible()
+    axe(page, "users page")
+    page.get_by_label("Role of Admin").select_option("viewer")
+    page.get_by_role("button", name="Change role").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("The last active administrator cannot lose that role.")
+    axe(page, "users page with an alert")
+
+
+def test_expired_form_says_so_and_writes_nothing(live_server, signed_in):
+    page = signed_in("admin")
+    page.goto(live_server.url + "/users")
+    page.get_by_label("Name", exact=True).fill("Nina")
+    page.get_by_label("Email", exact=True).fill("nina@example.com")
+    page.get_by_label("Initial password").fill(PASSWORD)
+    # The session (and its CSRF secret) is gone, as after a server restart with a new key.
+    page.evaluate("document.body.setAttribute('hx-headers', '{\"X-CSRFToken\": \"stale\"}')")
+    page.locator("#user-form input[name=csrf_token]").evaluate("e => e.value = 'stale'")
+    page.get_by_role("button", name="Create user").click()
+    expect(page.get_by_role("alert")).to_contain_text("This page has expired")
+    expect(page.get_by_role("link", name="Reload the page")).to_be_visible()
+    assert "nina@example.com" not in page.content()
+    page.reload()
+    expect(page.get_by_role("cell", name="nina@example.com")).to_have_count(0)
+
+
+def test_users_admin_creates_a_user(live_server, signed_in, axe):
+    page = signed_in("admin")
+    page.goto(live_server.url + "/users")
+    page.get_by_label("Name", exact=True).fill("Nina Manager")
+    page.get_by_label("Email", exact=True).fill("nina@example.com")
+    page.get_by_label("Initial password").fill("short")
+    page.get_by_role("button", name="Create user").click()
+    expect(page.get_by_text("Use at least 10 characters.")).to_be_visible()
+    axe(page, "create user with an error")
+    page.get_by_label("Initial password").fill(PASSWORD)
+    page.get_by_role("button", name="Create user").click()
+    expect(page.get_by_role("cell", name="nina@example.com")).to_be_visible()
+    page.get_by_role("button", name="Deactivate Nina Manager").click()
+    expect(page.get_by_role("button", name="Reactivate Nina Manager")).to_be_visible()
