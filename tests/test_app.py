@@ -180,9 +180,7 @@ def test_migrations_match_the_models(app):
 
 
 def test_sqlite_connections_enforce_foreign_keys_with_wal(make_app, tmp_path):
-    if os.environ.get("TEST_DATABASE_URL"):
-        pytest.skip("SQLite pragmas: this run is on PostgreSQL")
-    app = make_app()
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/pragmas.sqlite3")
     with app.app_context():
         with db.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -209,8 +207,6 @@ def _free_port():
 
 
 def test_serve_command_migrates_and_serves_with_waitress(tmp_path):
-    if os.environ.get("TEST_DATABASE_URL"):
-        pytest.skip("serves the default SQLite database: covered by the SQLite run")
     port = _free_port()
     env = {**os.environ, "CLIENTAPP_INSTANCE_PATH": str(tmp_path), "PORT": str(port)}
     env.pop("DATABASE_URL", None)
