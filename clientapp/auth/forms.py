@@ -23,13 +23,18 @@ class SignInForm(FlaskForm):
                              validators=[DataRequired(message=_l("Enter your password."))])
 
 
-class SetupForm(FlaskForm):
+class AccountForm(FlaskForm):
+    """Name, email and password: the first administrator's and every new user's."""
+
     name = StringField(_l("Name"), validators=[
-        DataRequired(message=_l("Enter your name.")), Length(max=120)])
+        DataRequired(message=_l("Enter a name.")), Length(max=120)])
     email = EmailField(_l("Email"), validators=[
-        DataRequired(message=_l("Enter your email.")),
+        DataRequired(message=_l("Enter an email address.")),
         Email(message=_l("Enter a valid email address."), check_deliverability=False),
-        Length(max=254)])
+        Length(max=254), new_email])
     password = PasswordField(_l("Password"), validators=[
         DataRequired(message=_l("Enter a password.")), strong_password])
+
+
+class SetupForm(AccountForm):
     setup_code = StringField(_l("Setup code"), validators=[Optional(), Length(max=32)])

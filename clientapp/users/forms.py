@@ -1,9 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import PasswordField, SelectField
 
-from ..auth.forms import new_email, strong_password
+from ..auth.forms import AccountForm
 from ..auth.models import ROLES
 
 
@@ -12,16 +11,9 @@ def role_choices():
     return [(role, labels[role]) for role in ROLES]
 
 
-class UserForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[
-        DataRequired(message=_l("Enter a name.")), Length(max=120)])
-    email = EmailField(_l("Email"), validators=[
-        DataRequired(message=_l("Enter an email address.")),
-        Email(message=_l("Enter a valid email address."), check_deliverability=False),
-        Length(max=254), new_email])
+class UserForm(AccountForm):
     role = SelectField(_l("Role"), choices=role_choices, default="manager")
-    password = PasswordField(_l("Initial password"), validators=[
-        DataRequired(message=_l("Enter a password.")), strong_password])
+    password = PasswordField(_l("Initial password"), validators=AccountForm.password.kwargs["validators"])
 
 
 class RoleForm(FlaskForm):
