@@ -65,9 +65,9 @@ def translate(pairs: dict) -> None:
             context = context or None
             message = catalog.get(msgid, context=context)
             if message is None:
-                catalog.add(msgid, msgstr, context=context)
+                catalog.add(msgid, _plain(msgstr), context=context)
             else:
-                message.string = msgstr
+                message.string = _plain(msgstr)  # a list of forms for ngettext
                 message.flags.discard("fuzzy")
         with open(PO, "wb") as fh:
             write_po(fh, catalog, width=100, ignore_obsolete=True)
@@ -107,6 +107,11 @@ def _complete(message) -> bool:
     return bool(message.string)
 
 
+def _plain(value):
+    """Plural messages come back as lists from .mo files and tuples from .po files."""
+    return tuple(value) if isinstance(value, list) else value
+
+
 def check() -> list[str]:
     """Problems with the French catalog; [] when it is complete and compiled."""
     problems = []
@@ -120,11 +125,11 @@ def check() -> list[str]:
             problems.append(f"no French for {message.id!r} ({where})")
     with open(MO, "rb") as fh:
         # read_mo hands contexts back as bytes: normalise before comparing.
-        compiled = {(m.context.decode() if isinstance(m.context, bytes) else m.context, m.id):
-                    m.string for m in read_mo(fh)}
+        compiled = {(m.context.decode() if isinstance(m.context, bytes) else m.context,
+                     _plain(m.id)): _plain(m.string) for m in read_mo(fh)}
     for message in catalog:
         if message.id and _complete(message):
-            if compiled.get((message.context, message.id)) != message.string:
+            if compiled.get((message.context, _plain(message.id))) != _plain(message.string):
                 problems.append(f"messages.mo is out of date for {message.id!r}: run "
                                 "python -m clientapp.catalog update")
                 break
@@ -148,8 +153,12 @@ def main(argv=None) -> int:
         import json
 
         catalog = _read(PO)
-        todo = {(m.context + "\u0004" if m.context else "") + m.id: ""
-                for m in extract() if m.id and not isinstance(m.id, tuple)
+        # A plural message (ngettext) is listed by its singular, to fill with a list of
+        # forms: ["%(num)s client", "%(num)s clients"].
+        todo = {(m.context + "\u0004" if m.context else "")
+                + (m.id[0] if isinstance(m.id, tuple) else m.id):
+                ["", ""] if isinstance(m.id, tuple) else ""
+                for m in extract() if m.id
                 and not _complete(catalog.get(m.id, context=m.context) or m)}
         print(json.dumps(todo, ensure_ascii=False, indent=1))
         return 0

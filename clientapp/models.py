@@ -2,3 +2,4 @@
 from .auth.models import LoginAttempt, User  # noqa: F401
 from .clients.models import Client  # noqa: F401
 from .projects.models import Project  # noqa: F401
+from .imports import models  # noqa: F401  import jobs, rows, issues

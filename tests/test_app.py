@@ -175,7 +175,10 @@ def test_healthz_503_when_the_database_is_unreachable(make_app, tmp_path):
 def test_migrations_match_the_models(app):
     with app.app_context():
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            from clientapp.schema import include_name
+
+            context = MigrationContext.configure(conn, opts={"include_name": include_name})
+            diff = compare_metadata(context, db.metadata)
     assert diff == []
 
 

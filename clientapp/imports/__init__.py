@@ -1,0 +1,1 @@
+"""Import and export of clients: jobs, checked rows, issues (see engine.py for the run)."""

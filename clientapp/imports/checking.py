@@ -1,0 +1,450 @@
+"""Checking every row before anything is written.
+
+Each row is cleaned and validated exactly as the client form does it (clients/validation.py),
+then against the rest of the file (a code twice) and the database (a code already used, a
+client to update, a name that looks like an existing client). The outcome is stored in
+import_rows and import_issues; nothing touches the clients table here.
+"""
+import json
+import re
+import sys
+import unicodedata
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+
+from ..clients.models import NAME_MAX, Client, code_key
+from ..clients.validation import clean, field_errors
+from ..extensions import db
+from ..text import _LEGAL_SUFFIXES
+from .models import ImportIssue, ImportJob, ImportRow
+from .reading import FIELDS, FileProblem, Table, header_key, unneutralise
+
+BATCH = 1000  # rows per database round trip
+PREVIEW_ROWS = 5
+PREVIEW_CELL = 200
+
+# The words a Type cell may hold, in English and French, folded; the export writes the label.
+TYPE_WORDS = {
+    "company": "company", "entreprise": "company", "societe": "company",
+    "organisation": "company", "organization": "company", "business": "company",
+    "individual": "individual", "particulier": "individual", "individu": "individual",
+    "person": "individual", "personne": "individual", "personnephysique": "individual",
+}
+TYPE_LABELS = {"company": _l("Company"), "individual": _l("Individual")}
+FIELD_LABELS = {"name": _l("Name"), "code": _l("Code"), "address": _l("Address"),
+                "email": _l("Email"), "phone": _l("Phone"), "type": _l("Type")}
+
+
+# --- Derived keys, as Client.refresh_keys computes them, but fast enough for 100,000 rows. ----
+# Core bulk inserts skip the ORM event that fills these; test_imports_checking proves the
+# results are the same as Client.refresh_keys for every kind of text.
+_COMBINING = None
+_WORDS = re.compile(r"[0-9a-z]+")
+
+
+# The accents of Latin letters (U+034F, a joiner, is not a combining mark for fold()).
+_LATIN_ACCENTS = re.compile("[\u0300-\u034e\u0350-\u036f]+")
+
+
+def _fold(text: str | None) -> str:
+    """clientapp.text.fold, without its loop per character: ASCII is only lowered; accented
+    Latin text loses its accents in one regex; anything else uses a translate table."""
+    global _COMBINING
+    if not text:
+        return ""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = _LATIN_ACCENTS.sub("", decomposed)
+    if stripped.isascii():
+        return stripped.lower()
+    if _COMBINING is None:
+        _COMBINING = {cp: None for cp in range(sys.maxunicode + 1)
+                      if unicodedata.combining(chr(cp))}
+    return decomposed.translate(_COMBINING).casefold()
+
+
+def client_keys(name, code, address, email) -> tuple:
+    """(name_key, code_key, match_key, search_text) for these values."""
+    folded = _fold(name)
+    words = _WORDS.findall(folded.replace("&", " and "))
+    while len(words) > 1 and words[-1] in _LEGAL_SUFFIXES:
+        words.pop()
+    search = [folded] if name else []
+    if code:
+        search.append(_fold(code))
+    if address:
+        search.append(_fold(address))
+    if email:
+        search.append(_fold(email))
+    return folded[:NAME_MAX], code_key(code), " ".join(words)[:NAME_MAX], "\n".join(search)
+
+
+_TYPES_SEEN = {}  # a file holds a handful of distinct Type words: fold each once
+
+
+def normalise_type(value: str | None) -> str | None:
+    if value is None:
+        return None
+    found = _TYPES_SEEN.get(value)
+    if found is None:
+        found = TYPE_WORDS.get(header_key(value), value)
+        if len(_TYPES_SEEN) < 1000:
+            _TYPES_SEEN[value] = found
+    return found
+
+
+def cells_to_values(cells: list, mapping: dict) -> dict:
+    """The cleaned values of one file row: trimmed, a neutralised formula taken back, empty
+    as None, the type word as company or individual."""
+    values = {}
+    width = len(cells)
+    for name, index in mapping.items():
+        value = clean(cells[index]) if index < width and cells[index] else None
+        if value is not None and value[0] == "'":
+            value = clean(unneutralise(value))
+        values[name] = value
+    if "type" in values:
+        values["type"] = normalise_type(values["type"])
+    return values
+
+
+# --- The check itself ------------------------------------------------------------------------
+@dataclass(slots=True)
+class Row:
+    line: int
+    values: dict  # field -> cleaned value (None when empty); only the file's fields
+    keys: tuple  # client_keys()
+    skip: bool = False
+    status: str = "new"
+    warned: bool = False
+    client_id: int | None = None
+
+
+@dataclass
+class Counts:
+    total: int = 0
+    new: int = 0
+    update: int = 0
+    same: int = 0
+    error: int = 0
+    warning: int = 0
+    skip: int = 0
+
+    def add(self, row: Row):
+        self.total += 1
+        setattr(self, row.status, getattr(self, row.status) + 1)
+        if row.warned:
+            self.warning += 1
+
+
+PRELOAD_MAX = 200_000  # up to this many clients, their keys are read once, not per batch
+
+
+@dataclass
+class Checker:
+    """Checks rows batch by batch, in line order, remembering what earlier rows held."""
+
+    job_id: int
+    mode: str
+    fields: tuple  # the fields the file has
+    counts: Counts = field(default_factory=Counts)
+    issues: list = field(default_factory=list)
+    first_code_line: dict = field(default_factory=dict)
+    first_match_line: dict = field(default_factory=dict)
+    code_index: dict | None = None  # code_key -> (id, name) of every client, when preloaded
+    match_index: dict | None = None  # match_key -> (id, name) of the oldest such client
+
+    def issue(self, row, kind, field_name, code, detail=None):
+        self.issues.append({"job_id": self.job_id, "line": row.line, "kind": kind,
+                            "field": field_name, "code": code,
+                            "detail": json.dumps(detail, ensure_ascii=False) if detail else None})
+
+    def preload(self) -> None:
+        """One read of every client's keys instead of two queries per batch, while the
+        table is small enough for that to be cheaper."""
+        if db.session.scalar(select(func.count()).select_from(Client)) > PRELOAD_MAX:
+            return
+        self.code_index = {key: (client_id, name) for client_id, key, name in db.session.execute(
+            select(Client.id, Client.code_key, Client.name).where(Client.code_key.is_not(None)))}
+        self.match_index = {}
+        for client_id, key, name in db.session.execute(
+                select(Client.id, Client.match_key, Client.name).where(Client.match_key != "")
+                .order_by(Client.id)):
+            self.match_index.setdefault(key, (client_id, name))
+
+    def check_batch(self, rows: list) -> None:
+        codes = {row.keys[1] for row in rows if row.keys[1] and not row.skip}
+        matches = {row.keys[2] for row in rows if row.keys[2] and not row.skip}
+        if self.code_index is not None:
+            owners = {key: self.code_index[key] for key in codes if key in self.code_index}
+            lookalikes = {key: self.match_index[key] for key in matches if key in self.match_index}
+        else:
+            owners, lookalikes = {}, {}
+            if codes:
+                owners = {key: (client_id, name) for client_id, key, name in db.session.execute(
+                    select(Client.id, Client.code_key, Client.name)
+                    .where(Client.code_key.in_(codes)))}
+            if matches:
+                for client_id, key, name in db.session.execute(
+                        select(Client.id, Client.match_key, Client.name)
+                        .where(Client.match_key.in_(matches)).order_by(Client.id)):
+                    lookalikes.setdefault(key, (client_id, name))
+        current = {}
+        if self.mode == "update" and owners:
+            columns = [getattr(Client, name) for name in FIELDS]
+            for found in db.session.execute(select(Client.id, *columns).where(
+                    Client.id.in_([client_id for client_id, _name in owners.values()]))):
+                current[found.id] = found
+        for row in rows:
+            self.check_row(row, owners, lookalikes, current)
+            self.counts.add(row)
+
+    def check_row(self, row: Row, owners: dict, lookalikes: dict, current: dict) -> None:
+        row.warned = False
+        row.client_id = None
+        if row.skip:
+            row.status = "skip"
+            return
+        errors = field_errors(row.values)
+        for name in errors:
+            self.issue(row, "error", name, "field")
+        _, the_code_key, the_match_key, _ = row.keys
+        if the_code_key and "code" not in errors:
+            first = self.first_code_line.setdefault(the_code_key, row.line)
+            owner = owners.get(the_code_key)
+            if first != row.line:
+                errors["code"] = True
+                self.issue(row, "error", "code", "code_twice", {"line": first})
+            elif owner is not None and self.mode == "create":
+                errors["code"] = True
+                self.issue(row, "error", "code", "code_used", {"name": owner[1], "id": owner[0]})
+            elif owner is not None:
+                row.client_id = owner[0]
+        if errors:
+            row.status = "error"
+            row.client_id = None
+            return
+        owner = current.get(row.client_id) if row.client_id is not None else None
+        if owner is not None:
+            changed = False
+            for name in self.fields:
+                new, old = row.values.get(name), getattr(owner, name)
+                if name == "type" and new is None:
+                    continue  # an empty Type keeps the client's type
+                if name == "code" and code_key(new) == code_key(old):
+                    continue  # the code it was matched by, whatever its case
+                if new != old:
+                    changed = True
+                    self.issue(row, "change", name, "change", {"old": old, "new": new})
+            row.status = "update" if changed else "same"
+            return
+        row.status = "new"
+        row.client_id = None  # (matched by a client deleted since: a new client again)
+        if the_match_key:
+            first = self.first_match_line.setdefault(the_match_key, row.line)
+            lookalike = lookalikes.get(the_match_key)
+            if lookalike is not None:
+                row.warned = True
+                self.issue(row, "warning", "name", "similar",
+                           {"name": lookalike[1], "id": lookalike[0]})
+            elif first != row.line:
+                row.warned = True
+                self.issue(row, "warning", "name", "similar_line", {"line": first})
+
+
+ROW_COLUMNS = ("job_id", "line", "status", "warned", "type", "name", "code", "address", "email",
+               "phone", "name_key", "code_key", "match_key", "search_text", "client_id")
+
+
+def _insert_rows(job_id: int, rows: list) -> None:
+    """Straight to the driver, in the session's transaction: executemany on SQLite, COPY on
+    PostgreSQL. 100,000 rows without per-row SQLAlchemy work."""
+    connection = db.session.connection()
+    quote = connection.dialect.identifier_preparer.quote
+    table = quote(ImportRow.__tablename__)
+    columns = ", ".join(quote(c) for c in ROW_COLUMNS)
+    records = []
+    for row in rows:
+        values = row.values
+        records.append((job_id, row.line, row.status, row.warned, values.get("type"),
+                        values.get("name"), values.get("code"), values.get("address"),
+                        values.get("email"), values.get("phone"), *row.keys, row.client_id))
+    if connection.dialect.name == "postgresql":
+        with connection.connection.driver_connection.cursor() as cursor:
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for record in records:
+                    copy.write_row(record)
+        return
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    connection.exec_driver_sql(
+        f"INSERT INTO {table} ({columns}) VALUES ({', '.join([mark] * len(ROW_COLUMNS))})",
+        records)
+
+
+def _row_record(job_id: int, row: Row) -> dict:
+    values = row.values
+    name_key, the_code_key, match_key, search_text = row.keys
+    return {"job_id": job_id, "line": row.line, "status": row.status, "warned": row.warned,
+            "type": values.get("type"), "name": values.get("name"), "code": values.get("code"),
+            "address": values.get("address"), "email": values.get("email"),
+            "phone": values.get("phone"), "name_key": name_key, "code_key": the_code_key,
+            "match_key": match_key, "search_text": search_text, "client_id": row.client_id}
+
+
+def _batches(iterable, size=BATCH):
+    batch = []
+    for item in iterable:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _finish(job: ImportJob, checker: Checker) -> None:
+    if checker.issues:
+        db.session.execute(insert(ImportIssue.__table__), checker.issues)
+    counts = checker.counts
+    job.total_rows = counts.total
+    job.new_count, job.update_count, job.same_count = counts.new, counts.update, counts.same
+    job.error_count, job.warning_count, job.skip_count = counts.error, counts.warning, counts.skip
+    job.done_rows = 0
+
+
+def _clear(job: ImportJob, rows: bool) -> None:
+    db.session.execute(delete(ImportIssue).where(ImportIssue.job_id == job.id))
+    if rows:
+        db.session.execute(delete(ImportRow).where(ImportRow.job_id == job.id))
+
+
+def check_table(job: ImportJob, table: Table, mapping: dict) -> None:
+    """Check every row of the file into `job` (in db.session; the caller commits, or rolls
+    back on FileProblem, which the rows may raise halfway through a large file)."""
+    fields = tuple(name for name in FIELDS if name in mapping)
+    job.headers = json.dumps(table.headers, ensure_ascii=False)
+    job.mapping = json.dumps(mapping)
+    job.kind, job.encoding, job.delimiter = table.kind, table.encoding, table.delimiter
+    job.problem = None
+    _clear(job, rows=True)
+    checker = Checker(job.id, job.mode, fields)
+    checker.preload()
+    preview = []
+
+    def rows():
+        for line, cells in table.rows:
+            if len(preview) < PREVIEW_ROWS:
+                preview.append([cell[:PREVIEW_CELL] for cell in cells])
+            values = cells_to_values(cells, mapping)
+            yield Row(line, values, client_keys(values.get("name"), values.get("code"),
+                                                values.get("address"), values.get("email")))
+
+    for batch in _batches(rows()):
+        checker.check_batch(batch)
+        _insert_rows(job.id, batch)
+    if checker.counts.total == 0:
+        raise FileProblem(_l("The file has a header line but no rows to import."))
+    job.preview = json.dumps(preview, ensure_ascii=False)
+    _finish(job, checker)
+
+
+_STORED = ("status", "warned", "client_id")
+
+
+def recheck(job: ImportJob, changed: dict | None = None) -> None:
+    """Check the stored rows again (after a fix, a skipped row or another mode), writing back
+    only the rows whose outcome changed. `changed` maps a line to its new values."""
+    mapping = json.loads(job.mapping)
+    fields = tuple(name for name in FIELDS if name in mapping)
+    changed = changed or {}
+    _clear(job, rows=False)
+    checker = Checker(job.id, job.mode, fields)
+    checker.preload()
+    table = ImportRow.__table__
+    columns = [table.c.line, table.c.status, table.c.warned, table.c.client_id,
+               table.c.name_key, table.c.code_key, table.c.match_key, table.c.search_text,
+               *(table.c[name] for name in fields)]
+    stored = db.session.execute(select(*columns).where(table.c.job_id == job.id)
+                                .order_by(table.c.line))
+    for batch in _batches(stored):
+        rows, before = [], {}
+        for record in batch:
+            values = {name: record._mapping[name] for name in fields}
+            keys = (record.name_key, record.code_key, record.match_key, record.search_text)
+            new_values = changed.get(record.line)
+            if new_values is not None:
+                values = new_values.get("values", values)
+                keys = client_keys(values.get("name"), values.get("code"),
+                                   values.get("address"), values.get("email"))
+            skip = record.status == "skip"
+            if new_values is not None and "skip" in new_values:
+                skip = new_values["skip"]
+            rows.append(Row(record.line, values, keys, skip=skip))
+            before[record.line] = record
+        checker.check_batch(rows)
+        updates = []
+        for row in rows:
+            old = before[row.line]
+            if (row.line in changed or old.status != row.status or old.warned != row.warned
+                    or old.client_id != row.client_id):
+                record = _row_record(job.id, row)
+                updates.append({("b_" + key): value for key, value in record.items()})
+        if updates:
+            statement = (update(table)
+                         .where(and_(table.c.job_id == bindparam("b_job_id"),
+                                     table.c.line == bindparam("b_line")))
+                         .values({key: bindparam("b_" + key) for key in (
+                             "status", "warned", "client_id", "type", "name", "code", "address",
+                             "email", "phone", "name_key", "code_key", "match_key",
+                             "search_text")}))
+            db.session.execute(statement, updates)
+    _finish(job, checker)
+
+
+def fix_cell(job: ImportJob, line: int, field_name: str, value: str) -> bool:
+    """Set one cell of a stored row to what the user typed, then check again."""
+    mapping = json.loads(job.mapping)
+    row = db.session.get(ImportRow, (job.id, line))
+    if row is None or field_name not in mapping:
+        return False
+    values = {name: getattr(row, name) for name in FIELDS if name in mapping}
+    cleaned = clean(value)
+    values[field_name] = normalise_type(cleaned) if field_name == "type" else cleaned
+    recheck(job, {line: {"values": values}})
+    return True
+
+
+def skip_row(job: ImportJob, line: int, skip: bool = True) -> bool:
+    if db.session.get(ImportRow, (job.id, line)) is None:
+        return False
+    recheck(job, {line: {"skip": skip}})
+    return True
+
+
+def restore_skipped(job: ImportJob) -> None:
+    lines = db.session.scalars(select(ImportRow.line).where(
+        ImportRow.job_id == job.id, ImportRow.status == "skip")).all()
+    recheck(job, {line: {"skip": False} for line in lines})
+
+
+# --- What an issue says, in the reader's language ---------------------------------------------
+def issue_message(issue, row_values: dict | None) -> str:
+    detail = json.loads(issue.detail) if issue.detail else {}
+    if issue.code == "field":
+        message = field_errors(row_values or {}).get(issue.field)
+        return str(message) if message else _("Checked again: this value is now fine.")
+    if issue.code == "code_twice":
+        return _("This code is also on line %(line)s.", line=detail.get("line"))
+    if issue.code == "code_used":
+        code = (row_values or {}).get("code") or ""
+        return _("The code %(code)s is already used by %(name)s.", code=code,
+                 name=detail.get("name"))
+    if issue.code == "similar":
+        return _("Looks like the existing client %(name)s.", name=detail.get("name"))
+    if issue.code == "similar_line":
+        return _("Looks like the client on line %(line)s.", line=detail.get("line"))
+    return issue.code

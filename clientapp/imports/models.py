@@ -1,0 +1,152 @@
+"""An import job, its uploaded file, its checked rows and what the check found.
+
+Everything lives in the database so that every worker process (and every tab) sees the same
+state and progress, and so that a job survives the process that started it.
+"""
+from datetime import datetime
+
+from sqlalchemy import (Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import utcnow
+from ..extensions import db
+
+# A job's life: checked (a draft the user is fixing) -> queued -> running -> done -> undone;
+# running may end failed (an error, rolled back) or interrupted (its worker died, found by
+# its stale heartbeat; rolled back by the database). Failed and interrupted jobs can run again.
+STATES = ("checked", "queued", "running", "done", "failed", "interrupted", "undone")
+ACTIVE_STATES = ("queued", "running")
+MODES = ("create", "update")  # "Create new clients only", "Update clients matched by Code"
+
+
+class ImportJob(db.Model):
+    __tablename__ = "import_jobs"
+    __table_args__ = (Index("ix_import_jobs_state_created", "state", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default="checked")
+    mode: Mapped[str] = mapped_column(String(8), default="create")
+    filename: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(8), default="csv")  # csv or xlsx
+    # What the reader used, and what the user chose (None: found automatically).
+    encoding: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    encoding_choice: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    delimiter: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    delimiter_choice: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    # JSON: the header cells; {field: column index}; the first decoded rows.
+    headers: Mapped[str] = mapped_column(Text, default="[]")
+    mapping: Mapped[str] = mapped_column(Text, default="{}")
+    preview: Mapped[str] = mapped_column(Text, default="[]")
+    # Set when the file could not be checked with the current settings (shown on the page).
+    problem: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    new_count: Mapped[int] = mapped_column(Integer, default=0)
+    update_count: Mapped[int] = mapped_column(Integer, default=0)
+    same_count: Mapped[int] = mapped_column(Integer, default=0)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)  # rows with an error
+    warning_count: Mapped[int] = mapped_column(Integer, default=0)  # rows with a warning
+    skip_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    # The run: progress, heartbeat (a worker that stops beating has died) and the outcome.
+    done_rows: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_count: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The ids of the clients the run created, as JSON ranges [[first, last], ...]: compact
+    # for 100,000 clients, exact even when other inserts interleave.
+    created_ids: Mapped[str | None] = mapped_column(Text, nullable=True)
+    failure: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    undone_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    undo_report: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON
+
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    undone_by = relationship("User", foreign_keys=[undone_by_id])
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    @property
+    def work_rows(self) -> int:
+        """The rows a run goes through: all but the skipped ones (errors block a run)."""
+        return self.new_count + self.update_count + self.same_count
+
+    @property
+    def percent(self) -> int:
+        if self.state in ("done", "undone"):
+            return 100
+        if not self.work_rows:
+            return 0
+        return min(100, self.done_rows * 100 // self.work_rows)
+
+
+class ImportFile(db.Model):
+    """The uploaded bytes, kept while the job may be checked again with other settings.
+    A table of its own so that updating a job's progress never rewrites the file."""
+
+    __tablename__ = "import_files"
+
+    job_id: Mapped[int] = mapped_column(
+        ForeignKey("import_jobs.id", ondelete="CASCADE"), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ImportRow(db.Model):
+    """One row of the file as checked: its cleaned values, the derived keys a client needs
+    (so the import itself is a single INSERT ... SELECT), and what the check decided."""
+
+    __tablename__ = "import_rows"
+
+    job_id: Mapped[int] = mapped_column(
+        ForeignKey("import_jobs.id", ondelete="CASCADE"), primary_key=True)
+    line: Mapped[int] = mapped_column(Integer, primary_key=True)  # where the row starts
+    # new, update (matched by code, something changes), same (matched, nothing changes),
+    # error, skip (the user chose to leave it out)
+    status: Mapped[str] = mapped_column(String(8))
+    warned: Mapped[bool] = mapped_column(Boolean, default=False)
+    type: Mapped[str | None] = mapped_column(Text, nullable=True)
+    name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    code: Mapped[str | None] = mapped_column(Text, nullable=True)
+    address: Mapped[str | None] = mapped_column(Text, nullable=True)
+    email: Mapped[str | None] = mapped_column(Text, nullable=True)
+    phone: Mapped[str | None] = mapped_column(Text, nullable=True)
+    name_key: Mapped[str] = mapped_column(Text, default="")
+    code_key: Mapped[str | None] = mapped_column(Text, nullable=True)
+    match_key: Mapped[str] = mapped_column(Text, default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    # The client matched by code (update mode). No foreign key: the row is a record of the
+    # file, and the client may be deleted later without touching it.
+    client_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # JSON {field: value} of the client before the run changed it, for "Undo import".
+    before: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ImportIssue(db.Model):
+    """What the check says about a row: an error (blocks the import), a warning (a name that
+    looks like an existing client), or a change (a field an update will change).
+
+    Stored as a code and its details, not as text, so each reader sees it in their language."""
+
+    __tablename__ = "import_issues"
+    __table_args__ = (Index("ix_import_issues_job_kind_line", "job_id", "kind", "line"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("import_jobs.id", ondelete="CASCADE"))
+    line: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(8))  # error, warning, change
+    field: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    code: Mapped[str] = mapped_column(String(24))
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON

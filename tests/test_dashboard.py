@@ -1,0 +1,72 @@
+"""The dashboard's Clients box: active and archived counts, the latest clients, the way in."""
+import re
+from datetime import datetime, timedelta, timezone
+
+from clientapp.clients.models import Client
+from clientapp.extensions import db
+
+from .conftest import assert_fragment, assert_page
+
+
+def add_clients(app, names, archived=()):
+    start = datetime(2025, 3, 1, tzinfo=timezone.utc)
+    with app.app_context():
+        clients = [Client(name=name, created_at=start + timedelta(days=i),
+                          archived_at=start if name in archived else None)
+                   for i, name in enumerate(names)]
+        db.session.add_all(clients)
+        db.session.commit()
+        return [c.id for c in clients]
+
+
+def box(response) -> str:
+    text = response.get_data(as_text=True)
+    start = text.index('aria-labelledby="box-clients-title"')
+    return text[start:text.index("</section>", start)]
+
+
+def figure(response, label) -> str:
+    return re.search(rf"<dt>{label}</dt><dd>([^<]*)</dd>", box(response)).group(1)
+
+
+def test_dashboard_page_and_fragment(admin_client):
+    assert_page(admin_client.get("/"))
+    assert_fragment(admin_client.get("/", htmx=True), "dashboard")
+
+
+def test_counts_active_and_archived(app, viewer_client):
+    add_clients(app, ["A", "B", "C", "D", "E"], archived={"B", "D"})
+    response = viewer_client.get("/")
+    assert figure(response, "Active") == "3"
+    assert figure(response, "Archived") == "2"
+
+
+def test_counts_are_formatted_for_the_reader(app, admin_client):
+    with app.app_context():
+        db.session.add_all([Client(name=f"C{i}") for i in range(1234)])
+        db.session.commit()
+    assert figure(admin_client.get("/"), "Active") == "1,234"
+    admin_client.post("/locale", data={"locale": "fr", "next": "/"})
+    assert figure(admin_client.get("/"), "Actifs").replace("\u202f", " ") \
+        .replace("\xa0", " ") == "1 234"
+
+
+def test_latest_five_active_clients_newest_first(app, admin_client):
+    ids = add_clients(app, ["One", "Two", "Three", "Four", "Five", "Six", "Seven"],
+                      archived={"Seven"})
+    names = re.findall(r'<li><a href="/clients/(\d+)">([^<]+)</a>', box(admin_client.get("/")))
+    assert [name for _, name in names] == ["Six", "Five", "Four", "Three", "Two"]
+    assert names[0][0] == str(ids[5])
+
+
+def test_box_leads_to_the_list(admin_client):
+    text = box(admin_client.get("/"))
+    assert '<a href="/clients">Clients</a>' in text
+    assert '<a href="/clients">Open the client list</a>' in text
+    assert "No clients yet." in text
+
+
+def test_markup_in_a_name_shows_as_text(app, admin_client):
+    add_clients(app, ['<img src=x onerror=alert(1)>'])
+    text = box(admin_client.get("/"))
+    assert "<img src=x" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
