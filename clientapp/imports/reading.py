@@ -47,7 +47,13 @@ class FileProblem(Exception):
 
     def __init__(self, message):
         super().__init__(message)
-        self.message = message  # a lazy string: shown in the reader's language
+        self._message = message  # a lazy string: shown in the reader's language
+
+    @property
+    def message(self) -> str:
+        # A plain str, never the lazy string itself: Jinja trusts a lazy string's __html__
+        # and would not escape the file name or encoding the message may quote.
+        return str(self._message)
 
 
 @dataclass
