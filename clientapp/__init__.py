@@ -6,15 +6,14 @@ error pages and the CLI.
 import logging
 import os
 
-from flask import Flask, g, redirect, request, url_for
+from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
-from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import csrf, db, login_manager, migrate
 from .schema import include_name
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

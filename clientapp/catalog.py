@@ -9,8 +9,6 @@
 The tests call check(): a message without its French translation, or a compiled catalog
 older than its .po, fails the suite.
 """
-import io
-import os
 import sys
 from pathlib import Path
 

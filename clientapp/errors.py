@@ -4,7 +4,7 @@ import logging
 from flask import request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 from .extensions import db
 from .htmx import render, wants_fragment

@@ -1,7 +1,7 @@
 """Who may see and do what, and the headers every response carries."""
 from functools import wraps
 
-from flask import abort, current_app, g, redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from .auth.models import User

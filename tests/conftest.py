@@ -6,7 +6,6 @@ creates a database of its own there and drops it at the end.
 """
 import os
 import secrets
-import tempfile
 import uuid
 
 import pytest

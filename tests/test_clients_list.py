@@ -13,21 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from clientapp.clients import services
 from clientapp.clients.models import Client
 from clientapp.extensions import db
-from clientapp.projects.models import Project
 
 from .conftest import assert_fragment, assert_page
+from .factories import add_client, add_project, load_client as load
 
 ON_LIST = {"HX-Current-URL": "http://localhost/clients"}
 MARKUP = '<img src=x onerror=alert(1)>'
 HX_MARKUP = '<div hx-get="/x" hx-trigger="load">'
-
-
-def add_client(app, name="Acme", **fields) -> int:
-    with app.app_context():
-        client = Client(name=name, **fields)
-        db.session.add(client)
-        db.session.commit()
-        return client.id
 
 
 def add_clients(app, names, start=None) -> list[int]:
@@ -39,22 +31,6 @@ def add_clients(app, names, start=None) -> list[int]:
         db.session.add_all(clients)
         db.session.commit()
         return [c.id for c in clients]
-
-
-def add_project(app, client_id, name="Launch") -> int:
-    with app.app_context():
-        project = Project(name=name, client_id=client_id)
-        db.session.add(project)
-        db.session.commit()
-        return project.id
-
-
-def load(app, client_id) -> Client | None:
-    with app.app_context():
-        client = db.session.get(Client, client_id)
-        if client is not None:
-            db.session.expunge(client)
-        return client
 
 
 def archive_now(app, *client_ids, reason=None):

@@ -8,34 +8,9 @@ from sqlalchemy import select
 
 from clientapp.clients.models import Client
 from clientapp.extensions import db
-from clientapp.projects.models import Project
 
 from .conftest import assert_fragment, assert_page, make_user, sign_in
-
-
-def add_client(app, **fields) -> int:
-    fields.setdefault("name", "Acme")
-    with app.app_context():
-        client = Client(**fields)
-        db.session.add(client)
-        db.session.commit()
-        return client.id
-
-
-def add_project(app, client_id, name, start=None, end=None) -> int:
-    with app.app_context():
-        project = Project(name=name, client_id=client_id, start_date=start, end_date=end)
-        db.session.add(project)
-        db.session.commit()
-        return project.id
-
-
-def load(app, client_id) -> Client | None:
-    with app.app_context():
-        client = db.session.get(Client, client_id)
-        if client is not None:
-            db.session.expunge(client)
-        return client
+from .factories import add_client, add_project, load_client as load
 
 
 def version_of(response) -> str:

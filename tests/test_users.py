@@ -4,7 +4,7 @@ from sqlalchemy import select
 from clientapp.auth.models import User
 from clientapp.extensions import db
 
-from .conftest import PASSWORD, assert_fragment, assert_page, make_user
+from .conftest import PASSWORD, assert_fragment, assert_page
 
 
 def get_user(app, email):

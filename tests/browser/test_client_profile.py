@@ -8,21 +8,7 @@ from playwright.sync_api import expect
 from clientapp.clients.models import Client
 from clientapp.extensions import db
 from clientapp.projects.models import Project
-
-
-def add_client(app, **fields) -> int:
-    with app.app_context():
-        client = Client(**fields)
-        db.session.add(client)
-        db.session.commit()
-        return client.id
-
-
-def stored(app, client_id) -> Client:
-    with app.app_context():
-        client = db.session.get(Client, client_id)
-        db.session.expunge(client)
-        return client
+from ..factories import add_client, load_client as stored
 
 
 def open_profile(live_server, page, client_id):

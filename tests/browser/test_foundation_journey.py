@@ -1,5 +1,4 @@
 """The first visit: create the administrator, sign out and in, read the app in French."""
-import re
 
 from playwright.sync_api import expect
 
