@@ -1,5 +1,6 @@
 """Who may see and do what, and the headers every response carries."""
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
@@ -73,14 +74,26 @@ def gate():
     return None
 
 
-def _next_path() -> str:
-    """Where to come back after sign-in: the page the user was on (for htmx, the page in
-    the address bar, not the fragment URL)."""
+def local_path(target: str | None) -> str | None:
+    """`target` when it is a path on this site, else None: a redirect to anything else
+    would hand our users to a phishing page. Paths carry the URL prefix (script root)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:
+        return None
+    return target
+
+
+def current_path() -> str:
+    """The page the user is on, prefix included (for htmx, the page in the address bar,
+    not the fragment URL)."""
     if request.headers.get("HX-Request") == "true":
         current = request.headers.get("HX-Current-URL", "")
-        root = request.host_url.rstrip("/") + request.script_root
-        return current[len(root):] if current.startswith(root + "/") else "/"
-    return request.full_path.rstrip("?")
+        root = request.host_url.rstrip("/")
+        return current[len(root):] if current.startswith(root + "/") else request.script_root + "/"
+    return request.script_root + request.full_path.rstrip("?")
 
 
 def content_security_policy(app) -> str:
@@ -107,7 +120,7 @@ def init_app(app):
 
     @login_manager.unauthorized_handler
     def unauthorized():
-        target = url_for("auth.login", next=_next_path())
+        target = url_for("auth.login", next=current_path())
         return redirect_htmx(target)
 
     @app.after_request

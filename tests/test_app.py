@@ -94,8 +94,8 @@ def test_behind_a_proxy_every_url_carries_the_prefix(make_app):
     assert signed.headers["Location"] in ("/crm/", "https://intranet.example.com/crm/")
     client.post("/logout", headers=prefix)
     login = client.get("/users", headers=prefix)
-    assert "/crm/login?next=" in login.headers["Location"]
-    back = client.post("/login?next=/users", headers=prefix,
+    assert "/crm/login?next=/crm/users" in login.headers["Location"]
+    back = client.post("/login?next=/crm/users", headers=prefix,
                        data={"email": "a@example.com", "password": PASSWORD})
     assert back.headers["Location"] == "/crm/users"
 

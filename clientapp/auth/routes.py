@@ -1,5 +1,4 @@
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 from flask_babel import format_datetime, gettext as _
@@ -8,6 +7,7 @@ from flask_login import current_user, login_user, logout_user
 from ..extensions import db
 from ..htmx import redirect_htmx, render
 from ..i18n import LANGUAGE_NAMES
+from ..security import local_path
 from . import services
 from .forms import SetupForm, SignInForm
 from .models import User, utcnow
@@ -16,13 +16,7 @@ bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: an open redirect would hand a phishing page our sign-in."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") \
-                and not target.startswith("//") and "\\" not in target:
-            return request.script_root + target
-    return url_for("dashboard.index")
+    return local_path(target) or url_for("dashboard.index")
 
 
 @bp.route("/setup", methods=["GET", "POST"])
@@ -103,5 +97,5 @@ def set_locale():
     if current_user.is_authenticated:
         current_user.locale = locale
         db.session.commit()
-    # `next` is the page the switch was on (an app-relative path, checked like sign-in's).
+    # `next` is the page the switch was on (a path on this site, checked like sign-in's).
     return redirect_htmx(_safe_next(request.form.get("next")))

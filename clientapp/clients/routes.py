@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
 from ..htmx import is_htmx, redirect_htmx, render, vary, wants_fragment
-from ..security import role_required
+from ..security import local_path, role_required
 from ..text import name_match_key
 from . import services
 from .blueprint import bp
@@ -55,21 +55,10 @@ def _params_on_screen() -> ListParams | None:
     return ListParams.from_args(MultiDict(parse_qsl(parts.query)))
 
 
-def _local_path(target: str | None) -> str | None:
-    """`target` when it is a path on this site (never an open redirect), else None."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
-            or "\\" in target:
-        return None
-    return target
-
-
 def _back_path() -> str:
     """Where a plain (no-JavaScript) form post goes back to: the page that showed the
     confirmation, else the list."""
-    return _local_path(request.form.get("next")) or url_for("clients.list_clients")
+    return local_path(request.form.get("next")) or url_for("clients.list_clients")
 
 
 def _referrer_path() -> str | None:
@@ -78,7 +67,7 @@ def _referrer_path() -> str | None:
     if not referrer.startswith(request.host_url):
         return None
     parts = urlsplit(referrer)
-    return _local_path(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return local_path(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
 def _endpoint_url(endpoint: str, **values) -> str | None:
@@ -209,7 +198,7 @@ def _after_write(notice: dict | None, default_path: str, close_dialog: bool = Tr
     """Answer a successful write: in place on the list page, else back where the user was."""
     if wants_fragment() and _params_on_screen() is not None:
         return _list_update(notice, close_dialog=close_dialog)
-    target = _local_path(request.form.get("next")) or default_path
+    target = local_path(request.form.get("next")) or default_path
     if notice is not None and urlsplit(target).path in _list_paths():
         # Shown once by the list page (the profile has its own banner).
         session["clients_notice"] = notice
