@@ -9,7 +9,7 @@ from datetime import timezone
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import abort, current_app, make_response, request, session, url_for
-from flask_babel import format_date, get_timezone, ngettext
+from flask_babel import format_date, get_timezone, ngettext, pgettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
@@ -121,7 +121,8 @@ def _row_words() -> dict:
     are escaped templates whose % escapes the name."""
     return {
         "view": _("View"), "edit": _("Edit"), "archive": _("Archive"),
-        "unarchive": _("Unarchive"), "delete": _("Delete"), "archived": _("Archived"),
+        "unarchive": _("Unarchive"), "delete": _("Delete"),
+        "archived": pgettext("client status", "Archived"),
         "new": _("New"),
         "actions_for": escape(_("Actions for %(name)s")),
         "select": escape(_("Select %(name)s")),
