@@ -9,10 +9,11 @@ import textwrap
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from clientapp.auth.models import utcnow
 from clientapp.clients.models import Client
+from clientapp.clients.services import ListParams, count_clients
 from clientapp.extensions import db
 from clientapp.imports import engine
 from clientapp.imports.models import ImportFile, ImportJob, ImportRow
@@ -271,3 +272,65 @@ def test_undo_removes_created_restores_updated_and_names_what_it_keeps(app):
         job = db.session.get(ImportJob, job_id)
         assert job.state == "undone" and json.loads(job.undo_report) == report
     assert undo(app, job_id) is None  # once only
+
+
+# --- The search index survives a bulk import (SQLite fills it in bulk, not per row). ---
+
+TRIGGERS = {"clients_fts_insert", "clients_fts_update", "clients_fts_delete"}
+
+
+def triggers(app):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            return TRIGGERS
+        return {r[0] for r in db.session.execute(text(
+            "SELECT name FROM sqlite_master WHERE type='trigger'"))}
+
+
+def big(n, start=0, word="Zebra"):
+    return ("Name,Code,Address\n" + "".join(
+        f"{word} {i},K{i},{i} Main Street\n" for i in range(start, start + n))).encode()
+
+
+def test_a_large_import_is_searchable_and_keeps_the_triggers(app):
+    add_client(app, name="Before Zebra", code="B0")
+    job_id = check(app, big(engine.BULK_INDEX_MIN + 5))
+    with app.app_context():
+        assert engine.queue(job_id)
+        assert engine.run_job(job_id) == "done"
+    assert triggers(app) == TRIGGERS
+    with app.app_context():
+        assert count_clients(ListParams(q="zebra 100")) == 6  # 100, 1000..1004
+        assert count_clients(ListParams(q="zebra")) == engine.BULK_INDEX_MIN + 6
+        assert count_clients(ListParams(q="main street")) == engine.BULK_INDEX_MIN + 5
+        if db.engine.dialect.name == "sqlite":
+            db.session.execute(text("INSERT INTO clients_fts(clients_fts) VALUES('integrity-check')"))
+            assert db.session.execute(text("SELECT v FROM clients_fts_config WHERE k='automerge'")).scalar() == 4
+        # The triggers work again after the run: an edit is found under its new name.
+        client = db.session.scalar(select(Client).where(Client.code == "K5"))
+        client.name = "Okapi"
+        db.session.commit()
+        assert count_clients(ListParams(q="okapi")) == 1
+
+
+def test_a_failed_large_import_keeps_the_triggers(app, monkeypatch):
+    job_id = check(app, big(engine.BULK_INDEX_MIN + 5))
+    monkeypatch.setattr(engine, "CHUNK", 300)
+
+    def boom(job_id, done):
+        if done > 600:
+            raise RuntimeError("boom")
+    monkeypatch.setattr(engine, "_after_chunk", boom)
+    with app.app_context():
+        assert engine.queue(job_id)
+        assert engine.run_job(job_id) == "failed"
+    assert triggers(app) == TRIGGERS
+    with app.app_context():
+        assert count_clients(ListParams(q="zebra")) == 0
+        add_client(app, name="Zebra Later", code="ZL")
+        assert count_clients(ListParams(q="zebra")) == 1
+    monkeypatch.setattr(engine, "_after_chunk", lambda job_id, done: None)
+    with app.app_context():
+        assert engine.queue(job_id, ("failed",))
+        assert engine.run_job(job_id) == "done"
+        assert count_clients(ListParams(q="zebra")) == engine.BULK_INDEX_MIN + 6

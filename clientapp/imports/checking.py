@@ -103,7 +103,8 @@ def cells_to_values(cells: list, mapping: dict) -> dict:
     values = {}
     width = len(cells)
     for name, index in mapping.items():
-        value = clean(cells[index]) if index < width and cells[index] else None
+        # clean(), inlined: the readers give text cells (this runs 600,000 times a file).
+        value = cells[index].strip() or None if index < width else None
         if value is not None and value[0] == "'":
             value = clean(unneutralise(value))
         values[name] = value
