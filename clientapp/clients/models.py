@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import utcnow
 from ..extensions import db
-from ..text import fold, name_match_key
+from ..text import fold, folded_match_key
 
 CLIENT_TYPES = ("company", "individual")
 NAME_MAX = 200
@@ -18,6 +18,15 @@ ADDRESS_MAX = 2000
 def code_key(code: str | None) -> str | None:
     """What makes two codes the same: case is ignored ("ab-1" = "AB-1")."""
     return code.strip().casefold()[:CODE_MAX] if code and code.strip() else None
+
+
+def client_keys(name, code, address, email) -> tuple:
+    """(name_key, code_key, match_key, search_text) for these values: what the listener
+    below stores on every save, and what the importer's bulk inserts (which skip ORM
+    events) store for each row."""
+    folded = fold(name)
+    search = "\n".join(fold(part) for part in (name, code, address, email) if part)
+    return folded[:NAME_MAX], code_key(code), folded_match_key(folded)[:NAME_MAX], search
 
 
 class Client(db.Model):
@@ -64,11 +73,8 @@ class Client(db.Model):
         return self.archived_at is not None
 
     def refresh_keys(self) -> None:
-        self.name_key = fold(self.name)[:NAME_MAX]
-        self.code_key = code_key(self.code)
-        self.match_key = name_match_key(self.name)[:NAME_MAX]
-        self.search_text = "\n".join(
-            fold(part) for part in (self.name, self.code, self.address, self.email) if part)
+        self.name_key, self.code_key, self.match_key, self.search_text = client_keys(
+            self.name, self.code, self.address, self.email)
 
 
 @event.listens_for(Client, "before_insert")

@@ -6,19 +6,15 @@ client to update, a name that looks like an existing client). The outcome is sto
 import_rows and import_issues; nothing touches the clients table here.
 """
 import json
-import re
-import sys
-import unicodedata
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 
-from ..clients.models import NAME_MAX, Client, code_key
+from ..clients.models import Client, client_keys, code_key
 from ..clients.validation import clean, field_errors
 from ..extensions import db
-from ..text import _LEGAL_SUFFIXES
 from .models import ImportIssue, ImportJob, ImportRow
 from .reading import FIELDS, FileProblem, Table, header_key, unneutralise
 
@@ -36,51 +32,6 @@ TYPE_WORDS = {
 TYPE_LABELS = {"company": _l("Company"), "individual": _l("Individual")}
 FIELD_LABELS = {"name": _l("Name"), "code": _l("Code"), "address": _l("Address"),
                 "email": _l("Email"), "phone": _l("Phone"), "type": _l("Type")}
-
-
-# --- Derived keys, as Client.refresh_keys computes them, but fast enough for 100,000 rows. ----
-# Core bulk inserts skip the ORM event that fills these; test_imports_checking proves the
-# results are the same as Client.refresh_keys for every kind of text.
-_COMBINING = None
-_WORDS = re.compile(r"[0-9a-z]+")
-
-
-# The accents of Latin letters (U+034F, a joiner, is not a combining mark for fold()).
-_LATIN_ACCENTS = re.compile("[\u0300-\u034e\u0350-\u036f]+")
-
-
-def _fold(text: str | None) -> str:
-    """clientapp.text.fold, without its loop per character: ASCII is only lowered; accented
-    Latin text loses its accents in one regex; anything else uses a translate table."""
-    global _COMBINING
-    if not text:
-        return ""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = _LATIN_ACCENTS.sub("", decomposed)
-    if stripped.isascii():
-        return stripped.lower()
-    if _COMBINING is None:
-        _COMBINING = {cp: None for cp in range(sys.maxunicode + 1)
-                      if unicodedata.combining(chr(cp))}
-    return decomposed.translate(_COMBINING).casefold()
-
-
-def client_keys(name, code, address, email) -> tuple:
-    """(name_key, code_key, match_key, search_text) for these values."""
-    folded = _fold(name)
-    words = _WORDS.findall(folded.replace("&", " and "))
-    while len(words) > 1 and words[-1] in _LEGAL_SUFFIXES:
-        words.pop()
-    search = [folded] if name else []
-    if code:
-        search.append(_fold(code))
-    if address:
-        search.append(_fold(address))
-    if email:
-        search.append(_fold(email))
-    return folded[:NAME_MAX], code_key(code), " ".join(words)[:NAME_MAX], "\n".join(search)
 
 
 _TYPES_SEEN = {}  # a file holds a handful of distinct Type words: fold each once

@@ -22,10 +22,9 @@ from sqlalchemy import bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import utcnow
-from ..clients.models import Client, code_key
+from ..clients.models import Client, client_keys, code_key
 from ..extensions import db
 from ..projects.models import Project
-from .checking import client_keys
 from . import progress
 from .models import ACTIVE_STATES, ImportFile, ImportJob, ImportRow
 from .reading import FIELDS
