@@ -268,7 +268,6 @@ def test_a_write_without_csrf_token_saves_nothing(app, admin_client):
 
 def test_viewer_reads_but_sees_no_edit_controls(app, viewer_client):
     client_id = add_client(app, name="Acme", archived_at=datetime.now(timezone.utc))
-    ensure_unarchive_endpoint(app)
     body = viewer_client.get(f"/clients/{client_id}").get_data(as_text=True)
     assert "<h1>Acme</h1>" in body and "Basic information" in body
     assert "/edit" not in body and ">Edit<" not in body
@@ -296,16 +295,7 @@ def test_anonymous_is_sent_to_sign_in(app, client, admin_id):
 
 # --- archived -----------------------------------------------------------------------------
 
-def ensure_unarchive_endpoint(app):
-    """The Unarchive endpoint belongs to the list's routes; stand in for it until it is
-    there, so the profile's button can be checked either way."""
-    if "clients.unarchive_client" not in app.view_functions:
-        app.add_url_rule("/clients/<int:client_id>/unarchive", "clients.unarchive_client",
-                         lambda client_id: "", methods=["POST"])
-
-
 def test_archived_profile_shows_its_banner_and_everything_else(app, admin_client):
-    ensure_unarchive_endpoint(app)
     archived_at = datetime(2025, 3, 14, 10, 0, tzinfo=timezone.utc)
     client_id = add_client(app, name="Old Co", code="OLD", archived_at=archived_at,
                            archive_reason="Stopped trading\nin 2025")
@@ -323,17 +313,7 @@ def test_archived_profile_shows_its_banner_and_everything_else(app, admin_client
     assert_fragment(admin_client.get(f"/clients/{client_id}", htmx=True), "profile")
 
 
-def test_no_unarchive_button_before_its_endpoint_exists(make_app, admin_id):
-    app = make_app()
-    app.view_functions.pop("clients.unarchive_client", None)
-    admin_client = sign_in(app, admin_id)
-    client_id = add_client(app, archived_at=datetime.now(timezone.utc))
-    body = admin_client.get(f"/clients/{client_id}").get_data(as_text=True)
-    assert "Archived on" in body and "Unarchive" not in body
-
-
 def test_active_profile_has_no_archive_banner(app, admin_client):
-    ensure_unarchive_endpoint(app)
     body = admin_client.get(f"/clients/{add_client(app)}").get_data(as_text=True)
     assert "Archived on" not in body and "Unarchive" not in body
 

@@ -12,7 +12,7 @@ from clientapp.clients.models import Client
 from clientapp.extensions import db
 
 from .conftest import assert_fragment, assert_page
-from .test_clients_profile import (add_client, edit_data, ensure_unarchive_endpoint, load,
+from .test_clients_profile import (add_client, edit_data, load,
                                    text_of, version_of)
 
 
@@ -312,7 +312,6 @@ def assert_inert(response):
 
 
 def test_markup_in_every_field_shows_as_text(app, admin_client):
-    ensure_unarchive_endpoint(app)
     client_id = add_client(app, name=IMG, code=DIV[:50], address=DIV, phone=None,
                            email=None, archive_reason=IMG,
                            archived_at=datetime(2025, 1, 1, tzinfo=timezone.utc))

@@ -1,7 +1,7 @@
 """A client's profile: header, sections edited in place, full create and edit pages."""
 from dataclasses import dataclass, field
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -102,8 +102,6 @@ def _render_profile(client: Client, block: str, status: int = 200, form=None,
         similar=attempt.similar if attempt else [],
         conflict=attempt.conflict if attempt else False,
         projects=_projects(client),
-        # The unarchive endpoint belongs to the list's routes; no button until it exists.
-        can_unarchive="clients.unarchive_client" in current_app.view_functions,
     )
 
 

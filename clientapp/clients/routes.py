@@ -8,7 +8,7 @@ profile) it answers with HX-Redirect.
 from datetime import timezone
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import abort, current_app, make_response, request, session, url_for
+from flask import abort, make_response, request, session, url_for
 from flask_babel import format_date, get_timezone, ngettext, pgettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -70,13 +70,6 @@ def _referrer_path() -> str | None:
     return local_path(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
-def _endpoint_url(endpoint: str, **values) -> str | None:
-    """A link to a feature another part of the app provides, once it exists."""
-    if endpoint in current_app.view_functions:
-        return url_for(endpoint, **values)
-    return None
-
-
 # --- Rendering the list. ---
 
 class RowLinks:
@@ -91,7 +84,7 @@ class RowLinks:
                      "delete": "clients.delete_client"}
         self._patterns = {
             name: url_for(endpoint, client_id=int(self._SENTINEL)).split(self._SENTINEL)
-            for name, endpoint in endpoints.items() if endpoint in current_app.view_functions}
+            for name, endpoint in endpoints.items()}
 
     def __call__(self, name: str, client_id: int) -> str:
         return str(client_id).join(self._patterns[name])
@@ -145,10 +138,7 @@ def _list_context(params: ListParams, page: dict | None = None, **extra) -> dict
         "words": _row_words(),
         "day": DayFormatter(),
         "can_write": current_user.can_write,
-        "can_edit": "clients.edit" in current_app.view_functions,
-        "import_url": _endpoint_url("imports.new_import"),
-        "export_url": _endpoint_url("imports.export_clients", **shown.args(page=1)),
-        "full_form_url": _endpoint_url("clients.create"),
+        "export_url": url_for("imports.export_clients", **shown.args(page=1)),
         "pinned": [],
         "quick_form": None,
         "similar": [],
