@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from .extensions import db
 from .htmx import render, wants_fragment
+from .security import current_path, referrer_path
 
 log = logging.getLogger("clientapp")
 
@@ -37,11 +38,6 @@ def _messages():
         500: _("The error has been logged. Nothing you did was lost; try again in a moment."),
         503: _("The service is not available right now. Try again in a moment."),
     }
-
-
-def _same_site_referrer():
-    referrer = request.referrer or ""
-    return referrer if referrer.startswith(request.host_url) else None
 
 
 def error_page(status: int, message: str | None = None, title: str | None = None, headers=None,
@@ -74,7 +70,7 @@ def init_app(app):
             title=_("This page has expired"),
             message=_("For your security the form could not be sent. Reload the page and try "
                       "again; nothing was saved."),
-            reload=_same_site_referrer() or request.path,
+            reload=referrer_path() or current_path(),
         )
 
     @app.errorhandler(HTTPException)

@@ -86,6 +86,15 @@ def local_path(target: str | None) -> str | None:
     return target
 
 
+def referrer_path() -> str | None:
+    """The same-site page the request came from, as a path (None from elsewhere)."""
+    referrer = request.referrer or ""
+    if not referrer.startswith(request.host_url):
+        return None
+    parts = urlsplit(referrer)
+    return local_path(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
 def current_path() -> str:
     """The page the user is on, prefix included (for htmx, the page in the address bar,
     not the fragment URL)."""

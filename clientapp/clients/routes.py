@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
 from ..htmx import is_htmx, redirect_htmx, render, vary, wants_fragment
-from ..security import local_path, role_required
+from ..security import local_path, referrer_path, role_required
 from ..text import name_match_key
 from . import services
 from .blueprint import bp
@@ -59,15 +59,6 @@ def _back_path() -> str:
     """Where a plain (no-JavaScript) form post goes back to: the page that showed the
     confirmation, else the list."""
     return local_path(request.form.get("next")) or url_for("clients.list_clients")
-
-
-def _referrer_path() -> str | None:
-    """The same-site page that linked to a confirmation page, as a path."""
-    referrer = request.referrer or ""
-    if not referrer.startswith(request.host_url):
-        return None
-    parts = urlsplit(referrer)
-    return local_path(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
 # --- Rendering the list. ---
@@ -264,7 +255,7 @@ def quick_add():
 def _dialog(block: str, status: int = 200, **context):
     """A confirmation: a modal <dialog> for htmx, a page of its own otherwise. A refusal
     (422, 409) replaces the open dialog in place, whatever the form's own target."""
-    context.setdefault("next_path", _referrer_path() or url_for("clients.list_clients"))
+    context.setdefault("next_path", referrer_path() or url_for("clients.list_clients"))
     context.setdefault("on_list", _params_on_screen() is not None)
     context.setdefault("error", None)
     response = render(DIALOGS, block, status=status, modal=wants_fragment(), dialog=block,
