@@ -31,10 +31,7 @@ DIALOGS = "clients/dialogs.html"
 
 
 def get_client(client_id: int) -> Client:
-    client = db.session.get(Client, client_id)
-    if client is None:
-        abort(404)
-    return client
+    return db.get_or_404(Client, client_id)
 
 
 # --- Where the user is: the list view behind an htmx request, or the page to go back to. ---

@@ -33,13 +33,6 @@ def managers_only():
         engine.recover_stale()
 
 
-def _job(job_id: int) -> ImportJob:
-    job = db.session.get(ImportJob, job_id)
-    if job is None:
-        abort(404)
-    return job
-
-
 def _page_arg(name: str = "page") -> int:
     try:
         return max(1, min(int(request.args.get(name, 1)), 1_000_000))
@@ -223,14 +216,14 @@ def _job_page(job: ImportJob, block: str | None = None, status: int = 200, pages
 
 @bp.get("/import/<int:job_id>")
 def import_job(job_id: int):
-    job = _job(job_id)
+    job = db.get_or_404(ImportJob, job_id)
     pages = {kind: _page_arg(f"{kind}s_page") for kind in ("error", "warning", "change")}
     return _job_page(job, "import_job", pages=pages)
 
 
 @bp.get("/import/<int:job_id>/issues/<kind>")
 def job_issues(job_id: int, kind: str):
-    job = _job(job_id)
+    job = db.get_or_404(ImportJob, job_id)
     if kind not in ("error", "warning", "change"):
         abort(404)
     if job.state != "checked":
@@ -304,7 +297,7 @@ def restore_skipped(job_id: int):
 @bp.post("/import/<int:job_id>/check")
 def check_again(job_id: int):
     """Check again, with the settings the form sends (encoding, delimiter, columns, mode)."""
-    job = _job(job_id)
+    job = db.get_or_404(ImportJob, job_id)
     if job.state not in ("checked", "failed", "interrupted"):
         abort(409)
     form = request.form
@@ -337,7 +330,7 @@ def check_again(job_id: int):
             _read_and_check(job, stored.content, mapping)
         except FileProblem as exc:
             db.session.rollback()
-            return _settings_problem(_job(job_id), exc)
+            return _settings_problem(db.get_or_404(ImportJob, job_id), exc)
     else:
         checking.recheck(job)
     return _after_change(job)
@@ -353,13 +346,13 @@ def _settings_problem(job: ImportJob, exc: FileProblem):
 
 @bp.get("/import/<int:job_id>/errors.csv")
 def download_errors(job_id: int):
-    return exporting.error_rows_response(_job(job_id))
+    return exporting.error_rows_response(db.get_or_404(ImportJob, job_id))
 
 
 # --- Running ----------------------------------------------------------------------------------
 @bp.post("/import/<int:job_id>/start")
 def start_import(job_id: int):
-    job = _job(job_id)
+    job = db.get_or_404(ImportJob, job_id)
     if job.state == "checked" and job.problem is None and job.work_rows > 0:
         if engine.queue(job.id):
             engine.start_in_background(current_app._get_current_object(), job.id)
@@ -369,7 +362,7 @@ def start_import(job_id: int):
 
 @bp.post("/import/<int:job_id>/run-again")
 def run_again(job_id: int):
-    job = _job(job_id)
+    job = db.get_or_404(ImportJob, job_id)
     if engine.queue(job.id, from_states=("failed", "interrupted")):
         engine.start_in_background(current_app._get_current_object(), job.id)
     return redirect_htmx(url_for("imports.import_job", job_id=job.id))
@@ -377,7 +370,7 @@ def run_again(job_id: int):
 
 @bp.get("/import/<int:job_id>/undo")
 def confirm_undo(job_id: int):
-    job = _job(job_id)
+    job = db.get_or_404(ImportJob, job_id)
     if job.state != "done":
         return redirect_htmx(url_for("imports.import_job", job_id=job.id))
     return render("imports/undo.html", "undo_dialog", job=job)
@@ -385,7 +378,7 @@ def confirm_undo(job_id: int):
 
 @bp.post("/import/<int:job_id>/undo")
 def undo_import(job_id: int):
-    job = _job(job_id)
+    job = db.get_or_404(ImportJob, job_id)
     engine.undo_job(job, current_user.id)
     db.session.commit()
     return redirect_htmx(url_for("imports.import_job", job_id=job.id))

@@ -18,13 +18,6 @@ def _users():
     return db.session.scalars(select(User).order_by(User.active.desc(), func.lower(User.name))).all()
 
 
-def _get(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
-
-
 def _other_active_admins(user: User) -> int:
     return db.session.scalar(select(func.count()).select_from(User).where(
         User.role == "admin", User.active.is_(True), User.id != user.id))
@@ -51,7 +44,7 @@ def create():
 @bp.post("/<int:user_id>/role")
 @role_required("admin")
 def change_role(user_id: int):
-    user = _get(user_id)
+    user = db.get_or_404(User, user_id)
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
@@ -65,7 +58,7 @@ def change_role(user_id: int):
 @bp.post("/<int:user_id>/deactivate")
 @role_required("admin")
 def deactivate(user_id: int):
-    user = _get(user_id)
+    user = db.get_or_404(User, user_id)
     if user.id == current_user.id:
         refuse(409, _("You cannot deactivate your own account."))
     if user.role == "admin" and _other_active_admins(user) == 0:
@@ -79,7 +72,7 @@ def deactivate(user_id: int):
 @bp.post("/<int:user_id>/activate")
 @role_required("admin")
 def activate(user_id: int):
-    user = _get(user_id)
+    user = db.get_or_404(User, user_id)
     user.active = True
     db.session.commit()
     return redirect_htmx(url_for("users.list_users"))
