@@ -25,7 +25,7 @@ def client_keys(name, code, address, email) -> tuple:
     below stores on every save, and what the importer's bulk inserts (which skip ORM
     events) store for each row."""
     folded = fold(name)
-    search = "\n".join(fold(part) for part in (name, code, address, email) if part)
+    search = "\n".join(filter(None, (folded, fold(code), fold(address), fold(email))))
     return folded[:NAME_MAX], code_key(code), folded_match_key(folded)[:NAME_MAX], search
 
 

@@ -360,6 +360,13 @@ def _create_new(conn, job, tracker: Progress) -> list:
 SEARCH_INDEX_TRIGGERS = ("clients_fts_insert", "clients_fts_update", "clients_fts_delete")
 BULK_INDEX_MIN = 1000  # below this many new clients the triggers are as fast
 FTS5_AUTOMERGE = 4  # FTS5's default
+FTS5_HASHSIZE = 1024 * 1024  # FTS5's default: bytes of new index entries held before a flush
+# FTS5 writes its pending entries out as a new segment at the end of every statement, so the
+# index is filled every SEARCH_CHUNK clients rather than every CHUNK, from a buffer big
+# enough to hold them: fewer, larger segments (a third less time for 100,000 clients). One
+# fill of 20,000 clients takes about 0.2 s, well inside the one-second progress promise.
+SEARCH_CHUNK = 20_000
+BULK_HASHSIZE = 64 * 1024 * 1024
 
 
 @contextmanager
@@ -378,17 +385,28 @@ def _search_index_filled_per_chunk(conn, count: int):
         conn.exec_driver_sql(f"DROP TRIGGER {name}")
     # No merging of the index's segments while it fills (a third of the time); the next
     # writes merge them as usual once automerge is back to what it was.
-    automerge = conn.exec_driver_sql(
-        "SELECT v FROM clients_fts_config WHERE k = 'automerge'").scalar()
+    usual = dict(conn.exec_driver_sql(
+        "SELECT k, v FROM clients_fts_config WHERE k IN ('automerge', 'hashsize')").all())
     _set_search_index(conn, "automerge", 0)
+    _set_search_index(conn, "hashsize", BULK_HASHSIZE)
+    waiting = []
 
-    def index_chunk(ids):
+    def fill(ids):
         conn.exec_driver_sql(
             "INSERT INTO clients_fts(rowid, search_text) SELECT id, search_text FROM clients "
             "WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))
 
+    def index_chunk(ids):
+        waiting.extend(ids)
+        if len(waiting) >= SEARCH_CHUNK:
+            fill(waiting)
+            waiting.clear()
+
     yield index_chunk
-    _set_search_index(conn, "automerge", FTS5_AUTOMERGE if automerge is None else automerge)
+    if waiting:
+        fill(waiting)
+    _set_search_index(conn, "automerge", usual.get("automerge", FTS5_AUTOMERGE))
+    _set_search_index(conn, "hashsize", usual.get("hashsize", FTS5_HASHSIZE))
     for _name, sql in triggers:
         conn.exec_driver_sql(sql)
 
