@@ -266,12 +266,19 @@ def test_errors_are_paginated_as_page_and_fragment(manager_client):
     job_id = checked(manager_client, data.encode())
     first = text(manager_client.get(f"/clients/import/{job_id}"))
     assert "Page 1 of 2" in first and "bad-49" in first and "bad-50" not in first
+    # The pager's link is the page's own URL, pushed to the history: reload and Back work.
+    assert (f'href="/clients/import/{job_id}?errors_page=2" '
+            f'hx-push-url="/clients/import/{job_id}?errors_page=2"') in first
+    assert 'hx-swap="outerHTML show:#import-errors:top"' in first
+    assert '<h3 id="errors-title" tabindex="-1">' in first  # no focus move on a full page
     page = manager_client.get(f"/clients/import/{job_id}?errors_page=2")
     assert_page(page)
     assert "bad-50" in text(page) and "bad-49" not in text(page)
     fragment = manager_client.get(f"/clients/import/{job_id}/issues/error?page=2", htmx=True)
     assert_fragment(fragment, "import-errors")
     assert "bad-59" in text(fragment) and "Page 2 of 2" in text(fragment)
+    # The new page of errors is announced by moving focus to its heading.
+    assert '<h3 id="errors-title" tabindex="-1" data-focus>' in text(fragment)
     assert manager_client.get(f"/clients/import/{job_id}/issues/nope").status_code == 404
 
 
@@ -344,7 +351,15 @@ def test_choosing_another_encoding_or_separator(manager_client):
                                    data={"encoding": "cp1252", "delimiter": ","})
     assert response.status_code == 303
     body = text(manager_client.get(f"/clients/import/{job_id}"))
-    assert "No column is named Name" in body
+    assert "No column is named Name" in body and "choose another separator" in body
+    # The Name column is not required by the browser, so the way back to "Automatic" is
+    # open with no column chosen: the file is read again and its columns found again.
+    assert not re.search(r'<select id="column-name"[^>]*required', body)
+    response = manager_client.post(f"/clients/import/{job_id}/check", htmx=True,
+                                   data={"encoding": "", "delimiter": "", "column_name": ""})
+    assert_fragment(response, "import-check")
+    assert "No column is named Name" not in text(response)
+    assert "Œuvres d’Étienne" in text(response) and figure(text(response), "Errors") == "0"
 
 
 def test_changing_the_mode_checks_again(manager_client, app):
@@ -352,6 +367,8 @@ def test_changing_the_mode_checks_again(manager_client, app):
     job_id = checked(manager_client, b"Name,Code\nNew,A1\n")
     body = text(manager_client.get(f"/clients/import/{job_id}"))
     assert "The code A1 is already used by Old." in body
+    # In create mode, the check says which mode would update the client instead.
+    assert "1 row has a code an existing client already uses." in body
     response = manager_client.post(f"/clients/import/{job_id}/check", htmx=True,
                                    data={"mode": "update"})
     body = text(response)
@@ -363,6 +380,7 @@ def test_changing_the_mode_checks_again(manager_client, app):
 # --- Starting, progress, result --------------------------------------------------------------
 def test_start_twice_starts_one_job_which_reaches_100(app, manager_client, started):
     job_id = checked(manager_client, utf8_bom_csv())
+    assert "2 clients will be created." in text(manager_client.get(f"/clients/import/{job_id}"))
     first = manager_client.post(f"/clients/import/{job_id}/start", htmx=True)
     second = manager_client.post(f"/clients/import/{job_id}/start", htmx=True)
     assert first.headers["HX-Redirect"] == second.headers["HX-Redirect"] == f"/clients/import/{job_id}"
@@ -423,16 +441,20 @@ def test_failed_job_offers_run_again_and_check_again(app, manager_client, starte
 
 
 # --- History and undo ----------------------------------------------------------------------------
-def test_history_lists_started_imports_as_page_and_fragment(app, manager_client, started):
+def test_history_lists_imports_and_drafts_as_page_and_fragment(app, manager_client, started):
     done = checked(manager_client, utf8_bom_csv(), "<b>bold</b>.csv")
-    checked(manager_client, libreoffice_csv(), "draft.csv")  # checked only: not history
+    draft = checked(manager_client, libreoffice_csv(), "draft.csv")  # checked, not started
     manager_client.post(f"/clients/import/{done}/start")
     run(app, done)
     page = manager_client.get("/clients/imports")
     assert_page(page)
     body = text(page)
     assert "&lt;b&gt;bold&lt;/b&gt;.csv" in body and "<b>bold</b>" not in body
-    assert "Max Manager" in body and "Done" in body and "draft.csv" not in body
+    assert "Max Manager" in body and "Done" in body
+    # The draft is listed, so its fixes can be found again, with its state and row count.
+    assert f'href="/clients/import/{draft}">draft.csv</a>' in body
+    assert "Checked, not started" in body and "rows checked, not imported yet" in body
+    assert "Create new clients only" in body  # the mode as the form names it
     assert_fragment(manager_client.get("/clients/imports", htmx=True), "import-history")
 
 
@@ -446,6 +468,8 @@ def test_undo_asks_first_then_removes_and_reports(app, manager_client, started):
     dialog = manager_client.get(f"/clients/import/{job_id}/undo", htmx=True)
     assert_fragment(dialog, "undo-dialog")
     assert "<dialog" in text(dialog) and ">Undo import</button>" in text(dialog)
+    assert "This removes the 2 clients that the import of clients.csv created" in text(dialog)
+    assert "It gives" not in text(dialog)  # it changed no client
 
     with app.app_context():
         from clientapp.projects.models import Project
@@ -456,7 +480,7 @@ def test_undo_asks_first_then_removes_and_reports(app, manager_client, started):
     response = manager_client.post(f"/clients/import/{job_id}/undo", htmx=True)
     assert response.headers["HX-Redirect"] == f"/clients/import/{job_id}"
     body = text(manager_client.get(f"/clients/import/{job_id}"))
-    assert "Import undone" in body and "1 clients removed" in body
+    assert "Import undone" in body and "1 client removed." in body
     assert "Ångström AB" in body  # kept, and named
     assert count(app, Client) == 1
     # Undone once only; the confirmation is no longer offered.
@@ -539,10 +563,12 @@ def test_export_then_import_with_update_changes_nothing(app, manager_client, sta
         new_line = db.session.scalars(select(ImportRow.line).where(
             ImportRow.job_id == job_id, ImportRow.status == "new")).one()
     manager_client.post(f"/clients/import/{job_id}/skip", data={"line": str(new_line)})
+    # Nothing left to write: "Start import" is not offered, and a forced start does nothing.
+    body = text(manager_client.get(f"/clients/import/{job_id}"))
+    assert "every row matches its client as it is" in body
+    assert re.search(r'<button type="submit" class="button button-primary" disabled[^>]*>Start import', body)
     manager_client.post(f"/clients/import/{job_id}/start")
-    assert run(app, job_id) == "done"
-    job = job_of(app, job_id)
-    assert (job.created_count, job.updated_count, job.unchanged_count) == (0, 0, 4)
+    assert job_of(app, job_id).state == "checked"
     with app.app_context():
         after = {c.id: (c.name, c.code, c.address, c.email, c.phone, c.type, c.version)
                  for c in db.session.scalars(select(Client))}
@@ -583,6 +609,9 @@ def test_the_import_page_in_french(app, manager_client):
         db.session.commit()
     body = text(manager_client.get("/clients/import"))
     assert "Importer des clients" in body and ">Vérifier le fichier</button>" in body
+    # The rules name each field in French, and the column headings a file may use.
+    assert '<th scope="row">Nom</th><td>Oui</td>' in body and "Colonne « Name » ou « Nom »" in body
+    assert '<th scope="row">Téléphone</th><td>Non</td>' in body
     assert "Télécharger le modèle" in body
     body = text(upload(manager_client, b"", "vide.csv"))
     assert "Le fichier est vide." in body

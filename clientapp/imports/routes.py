@@ -167,7 +167,8 @@ def _issue_page(job: ImportJob, kind: str, page: int) -> dict:
 
 
 def _check_context(job: ImportJob, pages: dict | None = None,
-                   settings_problem: str | None = None, focus_next: bool = False) -> dict:
+                   settings_problem: str | None = None, focus_next: bool = False,
+                   paged: bool = False) -> dict:
     pages = pages or {}
     headers = json.loads(job.headers)
     mapping = json.loads(job.mapping)
@@ -183,12 +184,21 @@ def _check_context(job: ImportJob, pages: dict | None = None,
         "errors": _issue_page(job, "error", pages.get("error", 1)),
         "warnings": _issue_page(job, "warning", pages.get("warning", 1)),
         "changes": _issue_page(job, "change", pages.get("change", 1)),
+        "codes_used": db.session.scalar(select(func.count()).select_from(ImportIssue).where(
+            ImportIssue.job_id == job.id, ImportIssue.code == "code_used")),
         "skipped": skipped, "settings_problem": settings_problem, "focus_next": focus_next,
+        "paged": paged,  # a page of issues asked for by the pager: focus goes to its heading
         "fields": FIELDS, "field_labels": FIELD_LABELS,
         "encodings": ENCODINGS, "delimiters": DELIMITERS, "type_labels": TYPE_LABELS,
-        "can_start": job.state == "checked" and job.error_count == 0 and job.work_rows > 0
-                     and job.problem is None,
+        "can_start": can_start(job),
     }
+
+
+def can_start(job: ImportJob) -> bool:
+    """A checked job with no error and something to write (a run that would create and
+    change nothing is not offered)."""
+    return (job.state == "checked" and job.problem is None and job.error_count == 0
+            and job.new_count + job.update_count > 0)
 
 
 def _status_context(job: ImportJob, announce: bool = False) -> dict:
@@ -205,10 +215,10 @@ def _status_context(job: ImportJob, announce: bool = False) -> dict:
 
 
 def _job_page(job: ImportJob, block: str | None = None, status: int = 200, pages=None,
-              focus_next: bool = False, announce: bool = False):
+              focus_next: bool = False, announce: bool = False, paged: bool = False):
     context = {"job": job}
     if job.state == "checked":
-        context.update(_check_context(job, pages, focus_next=focus_next))
+        context.update(_check_context(job, pages, focus_next=focus_next, paged=paged))
     else:
         context.update(_status_context(job, announce=announce))
     return render("imports/job.html", block, status=status, **context)
@@ -228,7 +238,7 @@ def job_issues(job_id: int, kind: str):
         abort(404)
     if job.state != "checked":
         return redirect_htmx(url_for("imports.import_job", job_id=job.id))
-    return _job_page(job, f"{kind}_list", pages={kind: _page_arg()})
+    return _job_page(job, f"{kind}_list", pages={kind: _page_arg()}, paged=True)
 
 
 @bp.get("/import/<int:job_id>/status")
@@ -353,7 +363,7 @@ def download_errors(job_id: int):
 @bp.post("/import/<int:job_id>/start")
 def start_import(job_id: int):
     job = db.get_or_404(ImportJob, job_id)
-    if job.state == "checked" and job.problem is None and job.work_rows > 0:
+    if can_start(job):
         if engine.queue(job.id):
             engine.start_in_background(current_app._get_current_object(), job.id)
     # A second click (or a job already running) lands on the same page: one job, not two.
@@ -388,7 +398,7 @@ def undo_import(job_id: int):
 @bp.get("/imports")
 def import_history():
     page = _page_arg()
-    base = select(ImportJob).where(ImportJob.state != "checked")
+    base = select(ImportJob)  # checked files not imported yet too, to come back to
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     pages = max(1, -(-total // HISTORY_PAGE_SIZE))
     page = min(page, pages)
