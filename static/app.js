@@ -61,9 +61,37 @@
     return Array.prototype.slice.call(menu.querySelectorAll("[role=menuitem]"));
   }
   function menuOf(button) { return document.getElementById(button.getAttribute("aria-controls")); }
+  /* An open menu floats (position: fixed) under its button, or above it when there is no
+     room below: inside a table that scrolls sideways it would otherwise be clipped by the
+     scroller (a row menu on the last rows was cut off). Positions are set through CSSOM,
+     which the CSP allows; the stylesheet has the rest (.menu-floating). */
+  function placeMenu(button, menu) {
+    var r = button.getBoundingClientRect();
+    menu.classList.add("menu-floating");
+    var w = menu.offsetWidth, h = menu.offsetHeight;
+    var vw = document.documentElement.clientWidth, vh = window.innerHeight;
+    var left = Math.max(4, Math.min(r.right - w, vw - w - 4));
+    var top = r.bottom + 4;
+    if (top + h > vh - 4 && r.top - h - 4 >= 4) top = r.top - h - 4;
+    menu.style.left = left + "px";
+    menu.style.top = top + "px";
+  }
+  function unplaceMenu(menu) {
+    menu.classList.remove("menu-floating");
+    menu.style.left = "";
+    menu.style.top = "";
+  }
+  function placeOpenMenus() {
+    document.querySelectorAll("[aria-haspopup=menu][aria-expanded=true]").forEach(function (b) {
+      var menu = menuOf(b);
+      if (menu && !menu.hidden) placeMenu(b, menu);
+    });
+  }
+  window.addEventListener("scroll", placeOpenMenus, {capture: true, passive: true});
+  window.addEventListener("resize", placeOpenMenus, {passive: true});
   function closeMenu(button, refocus) {
     var menu = menuOf(button);
-    if (menu) menu.hidden = true;
+    if (menu) { menu.hidden = true; unplaceMenu(menu); }
     button.setAttribute("aria-expanded", "false");
     if (refocus) button.focus();
   }
@@ -77,6 +105,7 @@
     var menu = menuOf(button);
     if (!menu) return;
     menu.hidden = false;
+    placeMenu(button, menu);
     button.setAttribute("aria-expanded", "true");
     var list = items(menu);
     if (list.length) (focusLast ? list[list.length - 1] : list[0]).focus();
