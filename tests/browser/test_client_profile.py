@@ -52,6 +52,7 @@ def test_inline_edit_cancel(live_server, signed_in, axe):
     client_id = add_client(live_server.app, name="Acme", phone="01 23")
     info = open_profile(live_server, page, client_id)
     info.get_by_role("link", name="Edit basic information").click()
+    expect(info.get_by_label("Name")).to_be_focused()  # settled: typing now is safe
     info.get_by_label("Name").fill("Not kept")
     info.get_by_role("link", name="Cancel").click()
 
@@ -69,6 +70,7 @@ def test_inline_edit_errors_show_in_place(live_server, signed_in, axe):
     client_id = add_client(live_server.app, name="Acme")
     info = open_profile(live_server, page, client_id)
     info.get_by_role("link", name="Edit basic information").click()
+    expect(info.get_by_label("Name")).to_be_focused()  # settled: typing now is safe
     info.get_by_label("Name").fill("")
     info.get_by_label("Code").fill("gx-1")
     info.get_by_label("Email").fill("not an email")
@@ -100,6 +102,7 @@ def test_someone_elses_save_is_shown_not_overwritten(live_server, signed_in, axe
     client_id = add_client(live_server.app, name="Acme")
     info = open_profile(live_server, page, client_id)
     info.get_by_role("link", name="Edit basic information").click()
+    expect(info.get_by_label("Name")).to_be_focused()  # settled: typing now is safe
     info.get_by_label("Name").fill("Mine")
 
     with live_server.app.app_context():  # a colleague saves meanwhile
