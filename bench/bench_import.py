@@ -79,17 +79,16 @@ def database_floor(path: Path, app_database: str, workdir: Path) -> tuple[float,
                    for name, code, address, email, phone, _type in reader]
     schema_source = sqlite3.connect(app_database)  # the schema as the migrations made it
     schema = [sql for (sql,) in schema_source.execute(
-        "SELECT sql FROM sqlite_master WHERE tbl_name IN ('users', 'clients') AND sql IS NOT NULL "
-        "AND type IN ('table', 'index') ORDER BY type DESC")]
+        "SELECT sql FROM sqlite_master WHERE (tbl_name IN ('users', 'clients') AND sql IS NOT NULL "
+        "AND type IN ('table', 'index')) OR name = 'clients_fts' ORDER BY type DESC, "
+        "name = 'clients_fts'")]
     schema_source.close()
     conn = sqlite3.connect(workdir / "floor.sqlite3", isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA cache_size=-32768")
-    for sql in schema:
+    for sql in schema:  # the tables, the search index as the migrations define it, indexes
         conn.execute(sql)
-    conn.execute("CREATE VIRTUAL TABLE clients_fts USING fts5(search_text, content='clients', "
-                 "content_rowid='id', tokenize='trigram')")
     start = time.perf_counter()
     conn.execute("BEGIN")
     conn.executemany(

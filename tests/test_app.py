@@ -181,6 +181,38 @@ def test_migrations_match_the_models(app):
     assert diff == []
 
 
+def test_search_index_migration_keeps_clients_searchable(make_app, tmp_path):
+    """0003 rebuilds SQLite's search index without column sizes: the clients already there
+    are found, and the triggers of 0001 keep it up to date; down again, the same."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/search.sqlite3")
+
+    def found(needle):
+        return db.session.execute(text("SELECT rowid FROM clients_fts WHERE clients_fts "
+                                       "MATCH :q"), {"q": f'"{needle}"'}).scalars().all()
+
+    with app.app_context():
+        upgrade(revision="0002")
+        db.session.execute(text(
+            "INSERT INTO clients (id, type, name, name_key, match_key, search_text, created_at, "
+            "updated_at, version) VALUES (7, 'company', 'Émile', 'emile', 'emile', "
+            "'emile\nparis', '2026-01-01', '2026-01-01', 1)"))
+        db.session.commit()
+        upgrade()
+        assert "columnsize=0" in db.session.execute(text(
+            "SELECT sql FROM sqlite_master WHERE name = 'clients_fts'")).scalar()
+        assert found("mile") == [7] and found("pari") == [7]
+        db.session.execute(text("UPDATE clients SET search_text = 'bernard' WHERE id = 7"))
+        db.session.commit()
+        assert found("mile") == [] and found("bern") == [7]
+        db.session.execute(text("INSERT INTO clients_fts(clients_fts) VALUES ('integrity-check')"))
+        db.session.commit()
+        downgrade(revision="0002")
+        assert found("bern") == [7]
+
+
 def test_sqlite_connections_enforce_foreign_keys_with_wal(make_app, tmp_path):
     app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/pragmas.sqlite3")
     with app.app_context():
