@@ -99,8 +99,10 @@ class RowMaker:
                           for endpoint in self._ENDPOINTS]
         self._days = {}
         self._zone = get_timezone()
-        self._select = escape(_("Select %(name)s"))
-        self._actions = escape(_("Actions for %(name)s"))
+        # Escaped once; each row's escaped name goes in with str's %, which is what
+        # Markup's % does, minus its per-argument escaping machinery.
+        self._select = str(escape(_("Select %(name)s")))
+        self._actions = str(escape(_("Actions for %(name)s")))
 
     def _day(self, moment) -> str:
         if moment is None:
@@ -117,13 +119,13 @@ class RowMaker:
         for is_new, group in ((True, pinned), (False, clients)):
             for client in group:
                 ident = str(client.id)
-                name = {"name": client.name}
+                name = {"name": str(escape(client.name))}
                 rows.append(ClientRow(
                     client.id, client.name, client.code or "",
                     client.address.splitlines()[0] if client.address else "",
                     client.email or "", self._day(client.created_at),
                     client.archived_at is not None, is_new,
-                    self._select % name, self._actions % name,
+                    Markup(self._select % name), Markup(self._actions % name),
                     *(ident.join(pattern) for pattern in self._patterns)))
         return rows
 
