@@ -184,14 +184,23 @@ def _check_context(job: ImportJob, pages: dict | None = None,
         "errors": _issue_page(job, "error", pages.get("error", 1)),
         "warnings": _issue_page(job, "warning", pages.get("warning", 1)),
         "changes": _issue_page(job, "change", pages.get("change", 1)),
-        "codes_used": db.session.scalar(select(func.count()).select_from(ImportIssue).where(
-            ImportIssue.job_id == job.id, ImportIssue.code == "code_used")),
+        "codes_used": _codes_used(job),
         "skipped": skipped, "settings_problem": settings_problem, "focus_next": focus_next,
         "paged": paged,  # a page of issues asked for by the pager: focus goes to its heading
         "fields": FIELDS, "field_labels": FIELD_LABELS,
         "encodings": ENCODINGS, "delimiters": DELIMITERS, "type_labels": TYPE_LABELS,
         "can_start": can_start(job),
     }
+
+
+def _codes_used(job: ImportJob) -> int:
+    """Rows refused in create mode because an existing client has their code: the page then
+    points to the mode that updates those clients instead."""
+    if job.mode != "create" or not job.error_count:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(ImportIssue).where(
+        ImportIssue.job_id == job.id, ImportIssue.kind == "error",
+        ImportIssue.code == "code_used"))
 
 
 def can_start(job: ImportJob) -> bool:
