@@ -1,6 +1,9 @@
 """Rows the tests need, written straight to the database (not through the pages)."""
+from sqlalchemy import func, select
+
 from clientapp.clients.models import Client
 from clientapp.extensions import db
+from clientapp.imports.models import ImportJob
 from clientapp.projects.models import Project
 
 
@@ -27,3 +30,17 @@ def load_client(app, client_id) -> Client | None:
         if client is not None:
             db.session.expunge(client)
         return client
+
+
+def job_of(app, job_id: int) -> ImportJob:
+    """The import job as stored now, detached so a test can read it after the context ends."""
+    with app.app_context():
+        job = db.session.get(ImportJob, job_id)
+        db.session.expunge(job)
+        return job
+
+
+def count(app, model) -> int:
+    """How many rows of `model` the database holds now."""
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))

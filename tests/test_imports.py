@@ -5,7 +5,7 @@ import io
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -15,6 +15,7 @@ from clientapp.imports import engine
 from clientapp.imports.models import ImportJob, ImportRow
 
 from .conftest import assert_fragment, assert_page
+from .factories import count, job_of
 from .test_imports_checking import add_client
 from .test_imports_samples import (errors_csv, formulas_csv, french_excel_csv,
                                    french_headers_csv, libreoffice_csv, markup_csv,
@@ -43,18 +44,6 @@ def checked(client, data: bytes, filename: str = "clients.csv", mode: str = "cre
     response = upload(client, data, filename, mode)
     assert response.status_code == 303, response.get_data(as_text=True)[:800]
     return job_id_of(response)
-
-
-def count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
-
-
-def job_of(app, job_id: int) -> ImportJob:
-    with app.app_context():
-        job = db.session.get(ImportJob, job_id)
-        db.session.expunge(job)
-        return job
 
 
 def run(app, job_id: int) -> str:

@@ -19,21 +19,10 @@ from clientapp.imports import engine
 from clientapp.imports.models import ImportFile, ImportJob, ImportRow
 from clientapp.projects.models import Project
 
+from .factories import count, job_of
 from .test_imports_checking import add_client, check
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def client_count(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(Client))
-
-
-def job_of(app, job_id: int) -> ImportJob:
-    with app.app_context():
-        job = db.session.get(ImportJob, job_id)
-        db.session.expunge(job)
-        return job
 
 
 def queue(app, job_id: int, from_states=("checked",)) -> bool:
@@ -76,7 +65,7 @@ def test_a_second_start_does_nothing(app):
     assert not queue(app, job_id)  # the double click
     assert run(app, job_id) == "done"
     assert run(app, job_id) == "done"  # not claimable twice
-    assert client_count(app) == 3
+    assert count(app, Client) == 3
 
 
 def test_a_job_with_errors_cannot_be_queued(app):
@@ -104,7 +93,7 @@ def test_a_failure_halfway_writes_nothing(app, monkeypatch):
     assert calls[-1] >= 5  # it did fail halfway through the writes
     job = job_of(app, job_id)
     assert job.state == "failed" and json.loads(job.failure) == {"code": "unexpected"}
-    assert client_count(app) == 1
+    assert count(app, Client) == 1
     with app.app_context():
         kept = db.session.get(Client, changed)
         assert (kept.name, kept.email, kept.version) == ("Before", "before@example.com", 1)
@@ -114,7 +103,7 @@ def test_a_failure_halfway_writes_nothing(app, monkeypatch):
     monkeypatch.setattr(engine, "_after_chunk", lambda job_id, done: None)
     assert queue(app, job_id, ("failed", "interrupted"))
     assert run(app, job_id) == "done"
-    assert client_count(app) == 10
+    assert count(app, Client) == 10
     with app.app_context():
         assert db.session.get(Client, changed).name == "After"
 
@@ -126,7 +115,7 @@ def test_a_code_taken_since_the_check_fails_the_run_cleanly(app):
     assert run(app, job_id) == "failed"
     failure = json.loads(job_of(app, job_id).failure)
     assert failure == {"code": "code_taken", "lines": [3], "value": "C1", "name": "Someone Else"}
-    assert client_count(app) == 1
+    assert count(app, Client) == 1
 
 
 def test_a_client_deleted_since_the_check_fails_the_run_cleanly(app):
@@ -138,7 +127,7 @@ def test_a_client_deleted_since_the_check_fails_the_run_cleanly(app):
     assert queue(app, job_id)
     assert run(app, job_id) == "failed"
     assert json.loads(job_of(app, job_id).failure)["code"] == "client_gone"
-    assert client_count(app) == 0
+    assert count(app, Client) == 0
 
 
 def test_progress_is_seen_by_other_connections_while_the_run_writes(app, monkeypatch):
@@ -172,7 +161,7 @@ def test_a_stale_heartbeat_marks_the_job_interrupted(app):
     assert job_of(app, job_id).state == "interrupted"
     assert queue(app, job_id, ("failed", "interrupted"))
     assert run(app, job_id) == "done"
-    assert client_count(app) == 2
+    assert count(app, Client) == 2
 
 
 KILLED_WORKER = textwrap.dedent("""
@@ -212,21 +201,21 @@ def test_a_worker_killed_halfway_leaves_nothing_and_runs_again(make_app, databas
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
         worker.stdout.close()
-    assert client_count(app) == 0
+    assert count(app, Client) == 0
     assert job_of(app, job_id).state == "running"  # as the dead worker left it
 
     page = manager.get(f"/clients/import/{job_id}")  # the next request finds it
     body = page.get_data(as_text=True)
     assert "The import was interrupted" in body and "Run again" in body
     assert job_of(app, job_id).state == "interrupted"
-    assert client_count(app) == 0
+    assert count(app, Client) == 0
 
     monkeypatch.setattr(engine, "start_in_background",
                         lambda application, job: engine.run_in_app(application, job))
     response = manager.post(f"/clients/import/{job_id}/run-again")
     assert response.status_code == 303
     assert job_of(app, job_id).state == "done"
-    assert client_count(app) == 10
+    assert count(app, Client) == 10
 
 
 # --- Undo -------------------------------------------------------------------------------------
