@@ -4,8 +4,9 @@ The schema is brought up to date here, on start, so no server needs a separate s
 (CLIENTAPP_AUTO_MIGRATE=0 turns that off).
 """
 from clientapp import create_app
-from clientapp.schema import upgrade_schema
+from clientapp.schema import recover_jobs, upgrade_schema
 
 app = create_app()
 if app.config["CLIENTAPP_AUTO_MIGRATE"]:
     upgrade_schema(app)
+    recover_jobs(app)

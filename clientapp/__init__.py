@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
-from .extensions import csrf, db, login_manager, migrate
+from . import extensions, ids
 from .schema import include_name
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -44,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = app.config["CLIENTAPP_IMPORT_MAX_BYTES"] + 256 * 1024
     app.session_interface = SessionInterface()
+    ids.init_app(app)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -52,11 +53,13 @@ def create_app(config: dict | None = None) -> Flask:
         n = app.config["CLIENTAPP_PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
 
-    db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True,
-                     include_name=include_name)
-    csrf.init_app(app)
-    login_manager.init_app(app)
+    # (extensions.db, not a module-level `db`: the name would be taken by the clientapp.db
+    # package as soon as it is imported.)
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=os.path.join(ROOT, "migrations"),
+                                render_as_batch=True, include_name=include_name)
+    extensions.csrf.init_app(app)
+    extensions.login_manager.init_app(app)
     from .i18n import init_i18n
 
     init_i18n(app)

@@ -2,6 +2,7 @@
 
 `flask --app app create-user` works the same; `clientapp` is Flask's CLI bound to this app.
 """
+import functools
 import logging
 import os
 
@@ -13,6 +14,21 @@ from flask.cli import FlaskGroup, with_appcontext
 def register(app):
     app.cli.add_command(create_user_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(recover_jobs_command)
+
+
+def with_schema(command):
+    """Run `command` in the app context with the schema brought up to date first (as serve
+    does), so that a command on a fresh instance never finds its tables missing."""
+
+    @functools.wraps(command)
+    def wrapped(*args, **kwargs):
+        from .schema import upgrade_schema
+
+        upgrade_schema(current_app._get_current_object())
+        return command(*args, **kwargs)
+
+    return with_appcontext(wrapped)
 
 
 @click.command("create-user")
@@ -21,7 +37,7 @@ def register(app):
               show_default=True)
 @click.option("--name", default=None, help="Display name (defaults to the part before @).")
 @click.option("--password", default=None, help="Prompted for when not given.")
-@with_appcontext
+@with_schema
 def create_user_command(email, role, name, password):
     """Create a user who can sign in."""
     from .auth.models import User
@@ -39,6 +55,17 @@ def create_user_command(email, role, name, password):
     click.echo(f"Created {user.role} {user.email}.")
 
 
+@click.command("recover-jobs")
+@with_schema
+def recover_jobs_command():
+    """Take back the background jobs (imports) whose worker died, and mark them interrupted.
+    (The app does it at start-up too.)"""
+    from .jobs import recover_stale
+
+    count = recover_stale()
+    click.echo(f"{count} job(s) recovered." if count else "No job to recover.")
+
+
 @click.command("serve")
 @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1")
 @click.option("--port", default=lambda: int(os.environ.get("PORT", "8000")), type=int,
@@ -50,12 +77,13 @@ def serve_command(host, port, threads):
 
     from .auth.models import User
     from .auth.services import ensure_setup_code, is_loopback
-    from .schema import upgrade_schema
+    from .schema import recover_jobs, upgrade_schema
 
     app = current_app._get_current_object()
     app.config["CLIENTAPP_LISTEN_HOST"] = host
-    upgrade_schema(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    upgrade_schema(app)
+    recover_jobs(app)
     with app.app_context():
         if User.count() == 0:
             if is_loopback(host):

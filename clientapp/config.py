@@ -63,9 +63,12 @@ def load(instance_path: str) -> dict:
         "CLIENTAPP_LOGIN_WINDOW_SECONDS": int(os.environ.get("CLIENTAPP_LOGIN_WINDOW_SECONDS", "900")),
         "CLIENTAPP_IMPORT_MAX_BYTES": int(os.environ.get("CLIENTAPP_IMPORT_MAX_BYTES", str(20 * 1024 * 1024))),
         "CLIENTAPP_IMPORT_MAX_ROWS": int(os.environ.get("CLIENTAPP_IMPORT_MAX_ROWS", "200000")),
-        # A running import whose heartbeat is older than this is taken for dead (its worker
-        # was killed) and rolled back by the next import request.
-        "CLIENTAPP_IMPORT_STALE_SECONDS": int(os.environ.get("CLIENTAPP_IMPORT_STALE_SECONDS", "30")),
+        # A running job (an import) whose heartbeat is older than this is taken for dead (its
+        # worker was killed): taken back at the next start-up, `clientapp recover-jobs`, or
+        # "Run again". CLIENTAPP_IMPORT_STALE_SECONDS is its older name.
+        "CLIENTAPP_JOB_STALE_SECONDS": int(os.environ.get("CLIENTAPP_JOB_STALE_SECONDS")
+                                           or os.environ.get("CLIENTAPP_IMPORT_STALE_SECONDS")
+                                           or "30"),
         # Argon2id at OWASP's recommended minimum (m=19 MiB, t=2, p=1).
         "CLIENTAPP_ARGON2_TIME_COST": int(os.environ.get("CLIENTAPP_ARGON2_TIME_COST", "2")),
         "CLIENTAPP_ARGON2_MEMORY_KIB": int(os.environ.get("CLIENTAPP_ARGON2_MEMORY_KIB", "19456")),

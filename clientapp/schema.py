@@ -33,9 +33,12 @@ def _migration_lock():
 
 
 def include_name(name, type_, parent_names) -> bool:
-    """What Alembic compares: not the tables a full-text index keeps for itself (SQLite FTS5
-    shadow tables), which migrations create by hand and no model describes."""
+    """What Alembic compares: not the search indexes (clientapp.db.search), which migrations
+    create through that module and no model describes: SQLite's FTS5 tables, PostgreSQL's
+    trigram indexes."""
     if type_ == "table" and name and "_fts" in name:
+        return False
+    if type_ == "index" and name and name.endswith("_trgm"):
         return False
     return True
 
@@ -44,3 +47,11 @@ def upgrade_schema(app) -> None:
     with app.app_context():
         with _migration_lock():
             upgrade()
+
+
+def recover_jobs(app) -> None:
+    """At start-up: take back the jobs whose worker died with the last run of the server."""
+    from .jobs import recover_stale
+
+    with app.app_context():
+        recover_stale()

@@ -1,17 +1,10 @@
 """What every template can use: the signed-in user, languages, date and number filters."""
-from datetime import date, datetime, timezone
+from datetime import date
 
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from jinja2 import StrictUndefined
 
 from .i18n import LANGUAGE_NAMES
-
-
-def _aware(value):
-    if isinstance(value, datetime) and value.tzinfo is None:
-        # SQLite returns naive datetimes; everything is stored in UTC.
-        return value.replace(tzinfo=timezone.utc)
-    return value
 
 
 def init_app(app):
@@ -22,14 +15,12 @@ def init_app(app):
     def datetime_filter(value, fmt="medium"):
         if value is None:
             return ""
-        return format_datetime(_aware(value), fmt)
+        return format_datetime(value, fmt)
 
     @app.template_filter("date")
     def date_filter(value, fmt="medium"):
         if value is None:
             return ""
-        if isinstance(value, datetime):
-            value = _aware(value)
         return format_date(value, fmt)
 
     @app.template_filter("number")

@@ -14,10 +14,16 @@ _WORDS = re.compile(r"[0-9a-z]+")
 # The accents of Latin letters (U+034F, a joiner, is not a combining mark).
 _LATIN_ACCENTS = re.compile("[\u0300-\u034e\u0350-\u036f]+")
 _COMBINING = None  # every combining mark, built the first time a non-Latin text needs it
+# Letters that Unicode does not decompose but people type as two: "oeuvre" for "Œuvre".
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ẞ": "SS",
+                            "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L",
+                            "ħ": "h", "Ħ": "H", "ı": "i", "þ": "th", "Þ": "TH", "ð": "d",
+                            "Ð": "D"})
 
 
 def fold(text: str | None) -> str:
-    """Lower case without accents: "Émile" -> "emile". What search compares.
+    """Lower case without accents, ligatures spelt out: "Émile" -> "emile", "Œuvre" ->
+    "oeuvre". What sorting, duplicate checks and search compare.
 
     The NFKD form without its combining marks, case-folded; done without a loop per
     character because an import folds every cell of 100,000 rows: ASCII is only lowered,
@@ -28,13 +34,13 @@ def fold(text: str | None) -> str:
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
-    stripped = _LATIN_ACCENTS.sub("", decomposed)
+    stripped = _LATIN_ACCENTS.sub("", decomposed).translate(_LIGATURES)
     if stripped.isascii():
         return stripped.lower()
     if _COMBINING is None:
         _COMBINING = {cp: None for cp in range(sys.maxunicode + 1)
                       if unicodedata.combining(chr(cp))}
-    return decomposed.translate(_COMBINING).casefold()
+    return decomposed.translate(_LIGATURES).translate(_COMBINING).casefold()
 
 
 def folded_match_key(folded: str) -> str:

@@ -111,6 +111,53 @@ def test_unknown_url_gets_a_styled_404(admin_client):
     assert 'data-error-message="Page not found.' in fragment.get_data(as_text=True)
 
 
+HUGE_IDS = ("99999999999999999999", "2147483648", "0")
+
+
+@pytest.mark.parametrize("huge", HUGE_IDS)
+@pytest.mark.parametrize("method,path", [
+    ("GET", "/clients/{}"), ("GET", "/clients/{}/info/edit"), ("POST", "/clients/{}/info"),
+    ("GET", "/clients/{}/edit"), ("POST", "/clients/{}/archive"), ("POST", "/clients/{}/delete"),
+    ("POST", "/clients/{}/unarchive"), ("GET", "/clients/import/{}"),
+    ("GET", "/clients/import/{}/status"), ("POST", "/clients/import/{}/start"),
+    ("POST", "/clients/import/{}/undo"), ("GET", "/clients/import/{}/errors.csv"),
+    ("POST", "/users/{}/role"), ("POST", "/users/{}/deactivate"),
+])
+def test_ids_out_of_range_are_404_not_500(admin_client, method, path, huge):
+    """One bounded converter for every id: past what the id columns hold is no such page,
+    on SQLite (OverflowError) and PostgreSQL (integer out of range) alike."""
+    response = admin_client.open(path.format(huge), method=method)
+    assert response.status_code == 404, response.get_data(as_text=True)[:300]
+
+
+def test_the_id_converter_matches_exactly_the_ids_in_range():
+    from clientapp.ids import ID_MAX, IdConverter, as_id
+
+    pattern = re.compile(IdConverter.regex + "$")
+    for number in (1, 9, 10, 99, 10**8, 10**9 - 1, 10**9, 1_999_999_999, ID_MAX - 1, ID_MAX,
+                   ID_MAX + 1, 2_200_000_000, 9_999_999_999, 10**10, 0):
+        assert bool(pattern.match(str(number))) == (1 <= number <= ID_MAX), number
+        assert as_id(str(number)) == (number if 1 <= number <= ID_MAX else None)
+    for text in ("01", "-1", "1.0", "١٢", "", " 7 ", "x"):
+        assert not pattern.match(text)
+    assert as_id(" 7 ") == 7 and as_id("١٢") is None
+
+
+def test_out_of_range_values_in_forms_are_no_ids(app, admin_client):
+    from .test_imports import checked
+
+    job_id = checked(admin_client, b"Name,Email\nA,bad\n")
+    for huge in HUGE_IDS:
+        fixed = admin_client.post(f"/clients/import/{job_id}/fix",
+                                  data={"line": huge, "field": "email", "value": "a@b.cd"})
+        assert fixed.status_code == 404
+        skipped = admin_client.post(f"/clients/import/{job_id}/skip", data={"line": huge})
+        assert skipped.status_code == 404
+    bulk = admin_client.post("/clients/bulk-archive", data={"action": "archive",
+                                                             "ids": list(HUGE_IDS)})
+    assert bulk.status_code == 303
+
+
 def test_an_error_gets_a_styled_500_without_traceback(make_app, admin_id):
     app = make_app()
 
@@ -200,7 +247,7 @@ def test_search_index_migration_keeps_clients_searchable(make_app, tmp_path):
             "updated_at, version) VALUES (7, 'company', 'Émile', 'emile', 'emile', "
             "'emile\nparis', '2026-01-01', '2026-01-01', 1)"))
         db.session.commit()
-        upgrade()
+        upgrade(revision="0003")
         assert "columnsize=0" in db.session.execute(text(
             "SELECT sql FROM sqlite_master WHERE name = 'clients_fts'")).scalar()
         assert found("mile") == [7] and found("pari") == [7]

@@ -11,7 +11,8 @@ from werkzeug.test import encode_multipart
 
 from clientapp.clients.models import Client
 from clientapp.extensions import db
-from clientapp.imports import engine
+from clientapp import jobs as job_lifecycle
+from clientapp.imports import running
 from clientapp.imports.models import ImportJob, ImportRow
 
 from .conftest import assert_fragment, assert_page
@@ -24,9 +25,9 @@ from .test_imports_samples import (errors_csv, formulas_csv, french_excel_csv,
 
 @pytest.fixture
 def started(monkeypatch):
-    """Jobs the routes would start in a thread; the tests run them with engine.run_job."""
+    """Jobs the routes would start in a thread; the tests run them with running.run_job."""
     jobs = []
-    monkeypatch.setattr(engine, "start_in_background", lambda app, job_id: jobs.append(job_id))
+    monkeypatch.setattr(job_lifecycle, "start", lambda app, model, job_id: jobs.append(job_id))
     return jobs
 
 
@@ -48,7 +49,7 @@ def checked(client, data: bytes, filename: str = "clients.csv", mode: str = "cre
 
 def run(app, job_id: int) -> str:
     with app.app_context():
-        return engine.run_job(job_id)
+        return running.run_job(job_id)
 
 
 def text(response) -> str:

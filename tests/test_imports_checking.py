@@ -20,11 +20,12 @@ from .test_imports_samples import errors_csv, french_headers_csv, xlsx
 
 def check(app, data: bytes, filename: str = "clients.csv", mode: str = "create") -> int:
     with app.app_context():
-        job = ImportJob(filename=filename, mode=mode, state="checked")
+        job = ImportJob(filename=filename, mode=mode, state="checking")
         db.session.add(job)
         db.session.flush()
         table = read_table(data, filename)
-        checking.check_table(job, table, match_headers(table.headers))
+        for _slice in checking.check_table(job, table, match_headers(table.headers)):
+            db.session.commit()
         db.session.commit()
         return job.id
 
@@ -68,11 +69,23 @@ KEY_SAMPLES = [
 ]
 
 
+LIGATURES = {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ẞ": "SS", "ø": "o",
+             "Ø": "O", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ħ": "h", "Ħ": "H", "ı": "i",
+             "þ": "th", "Þ": "TH", "ð": "d", "Ð": "D"}
+
+
 def reference_fold(text):
-    """fold() by its definition: NFKD without combining marks, case-folded, one character
-    at a time. The real one takes shortcuts for speed; they must not change the result."""
+    """fold() by its definition: NFKD without combining marks, ligatures spelt out,
+    case-folded, one character at a time. The real one takes shortcuts for speed; they
+    must not change the result."""
     decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return "".join(LIGATURES.get(ch, ch) for ch in decomposed
+                   if not unicodedata.combining(ch)).casefold()
+
+
+def reference_search_key(text):
+    """search_key() by its definition: the folded text's words of letters and digits."""
+    return " ".join(re.sub(r"[\W_]+", " ", reference_fold(text)).split())
 
 
 def reference_match_key(name):
@@ -90,7 +103,7 @@ def test_bulk_keys_equal_the_models_own(app, name, code, address, email):
         reference_fold(name)[:200],
         code.strip().casefold()[:50] if code and code.strip() else None,
         reference_match_key(name)[:200],
-        "\n".join(filter(None, (reference_fold(p) for p in (name, code, address, email)))),
+        "\n".join(filter(None, (reference_search_key(p) for p in (name, code, address, email)))),
     )
     assert client_keys(name, code, address, email) == expected
     assert (client.name_key, client.code_key, client.match_key, client.search_text) == expected
@@ -173,7 +186,7 @@ def test_names_like_existing_clients_or_other_rows_are_warnings(app):
     assert counts["warning"] == 2 and counts["error"] == 0
     with app.app_context():
         issue = db.session.scalars(select(ImportIssue).where(ImportIssue.line == 2)).one()
-        assert f'"id": {existing}' in issue.detail
+        assert issue.detail["id"] == existing
 
 
 def test_update_mode_matches_by_code_and_lists_the_changes(app):
@@ -220,7 +233,7 @@ def test_fixing_a_cell_checks_again_at_once(app):
         db.session.commit()
         row = db.session.get(ImportRow, (job_id, 4))
         assert row.email == "fixed@example.com" and row.status == "new"
-        assert row.search_text.endswith("fixed@example.com")
+        assert row.search_text.endswith("fixed example com")
     lines = [line for line, *_ in issues(app, job_id, "error")]
     assert 4 not in lines and 8 not in lines
     assert statuses(app, job_id)[8] == "new"

@@ -1,4 +1,6 @@
 """Users page (admins only) and the create-user command."""
+import os
+
 from sqlalchemy import select
 
 from clientapp.auth.models import User
@@ -110,6 +112,22 @@ def test_create_user_command(app):
     weak = runner.invoke(args=["create-user", "weak@example.com", "--password", "short"])
     assert weak.exit_code != 0 and "at least 10" in weak.output
     assert get_user(app, "weak@example.com") is None
+
+
+def test_create_user_on_a_fresh_instance_brings_the_schema_up_first(tmp_path):
+    """`clientapp create-user` before anything else: the command upgrades the schema, as
+    serve does, instead of failing on a missing table."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, CLIENTAPP_INSTANCE_PATH=str(tmp_path / "fresh"))
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "clientapp.cli", "create-user", "first@example.com", "--role",
+         "admin", "--password", PASSWORD], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Created admin first@example.com." in result.stdout
+    assert (tmp_path / "fresh" / "clientapp.sqlite3").exists()
 
 
 def test_create_user_command_prompts_for_password(app):

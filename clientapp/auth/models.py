@@ -1,16 +1,14 @@
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, Index, Integer, String, func, select
+from sqlalchemy import Boolean, Index, Integer, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..db.time import utcnow
+from ..db.types import UTCDateTime
 from ..extensions import db
 
 ROLES = ("admin", "manager", "viewer")
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class User(UserMixin, db.Model):
@@ -24,7 +22,7 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default="viewer")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -59,4 +57,4 @@ class LoginAttempt(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     address: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -74,8 +74,6 @@ def retry_after(email: str, address: str) -> int:
         ).all()
         if len(times) >= limit:
             oldest = times[-1]
-            if oldest.tzinfo is None:  # SQLite hands back naive datetimes
-                oldest = oldest.replace(tzinfo=utcnow().tzinfo)
             worst = max(worst, int((oldest + window - utcnow()).total_seconds()) + 1)
     return worst
 

@@ -1,9 +1,11 @@
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.models import utcnow
+from ..db import search
+from ..db.time import utcnow
+from ..db.types import UTCDateTime
 from ..extensions import db
 from ..text import fold, folded_match_key
 
@@ -25,17 +27,21 @@ def client_keys(name, code, address, email) -> tuple:
     below stores on every save, and what the importer's bulk inserts (which skip ORM
     events) store for each row."""
     folded = fold(name)
-    search = "\n".join(filter(None, (folded, fold(code), fold(address), fold(email))))
-    return folded[:NAME_MAX], code_key(code), folded_match_key(folded)[:NAME_MAX], search
+    return (folded[:NAME_MAX], code_key(code), folded_match_key(folded)[:NAME_MAX],
+            search.search_text(name, code, address, email))
 
 
 class Client(db.Model):
     __tablename__ = "clients"
+    # AUTOINCREMENT on SQLite: an id is never given again once its client is deleted, so
+    # nothing that remembers an id (an import's undo, a link, an event) can reach another.
     __table_args__ = (
         Index("ix_clients_archived_name", "archived_at", "name_key", "id"),
         Index("ix_clients_archived_created", "archived_at", "created_at", "id"),
         Index("ix_clients_archived_code", "archived_at", "code_key", "id"),
         Index("ix_clients_match_key", "match_key"),
+        Index("ix_clients_import_job_id", "import_job_id"),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -45,13 +51,15 @@ class Client(db.Model):
     address: Mapped[str | None] = mapped_column(Text, nullable=True)
     email: Mapped[str | None] = mapped_column(String(EMAIL_MAX), nullable=True)
     phone: Mapped[str | None] = mapped_column(String(PHONE_MAX), nullable=True)
-    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     archive_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
-                                                 onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    # The import that created this client: "Undo import" removes exactly these.
+    import_job_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_jobs.id", ondelete="SET NULL"), nullable=True)
     # Optimistic locking: SQLAlchemy adds "AND version = ?" to every UPDATE and raises
     # StaleDataError when another writer got there first.
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
@@ -75,6 +83,9 @@ class Client(db.Model):
     def refresh_keys(self) -> None:
         self.name_key, self.code_key, self.match_key, self.search_text = client_keys(
             self.name, self.code, self.address, self.email)
+
+
+search.register(Client.__tablename__)
 
 
 @event.listens_for(Client, "before_insert")

@@ -105,25 +105,25 @@ def _render_profile(client: Client, block: str, status: int = 200, form=None,
     )
 
 
-@bp.get("/<int:client_id>")
+@bp.get("/<id:client_id>")
 def profile(client_id: int):
     return _render_profile(get_client(client_id), "profile")
 
 
-@bp.get("/<int:client_id>/info")
+@bp.get("/<id:client_id>/info")
 def client_info(client_id: int):
     """Basic information as read (what Cancel brings back)."""
     return _render_profile(get_client(client_id), "info_view")
 
 
-@bp.get("/<int:client_id>/info/edit")
+@bp.get("/<id:client_id>/info/edit")
 @role_required("manager")
 def edit_info(client_id: int):
     client = get_client(client_id)
     return _render_profile(client, "info_form", form=ClientForm(obj=client))
 
 
-@bp.post("/<int:client_id>/info")
+@bp.post("/<id:client_id>/info")
 @role_required("manager")
 def save_info(client_id: int):
     form = ClientForm()
@@ -166,7 +166,7 @@ def create():
     return redirect_htmx(url_for("clients.profile", client_id=attempt.client.id))
 
 
-@bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:client_id>/edit", methods=["GET", "POST"])
 @role_required("manager")
 def edit(client_id: int):
     client = get_client(client_id)

@@ -5,7 +5,6 @@ the list page it answers with the list fragment (plus a notice in #notices and, 
 dialog, the dialog's removal) so the change shows in place; from any other page (the
 profile) it answers with HX-Redirect.
 """
-from datetime import timezone
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
@@ -19,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
 from ..htmx import is_htmx, redirect_htmx, render, vary, wants_fragment
+from ..ids import as_ids
 from ..security import local_path, referrer_path, role_required
 from ..text import name_match_key
 from . import services
@@ -107,8 +107,6 @@ class RowMaker:
     def _day(self, moment) -> str:
         if moment is None:
             return ""
-        if moment.tzinfo is None:  # SQLite hands back naive UTC
-            moment = moment.replace(tzinfo=timezone.utc)
         day = moment.astimezone(self._zone).date()
         if day not in self._days:
             self._days[day] = format_date(day, "medium")
@@ -303,7 +301,7 @@ def _reason() -> tuple[str | None, str | None]:
     return reason, None
 
 
-@bp.route("/<int:client_id>/archive", methods=["GET", "POST"])
+@bp.route("/<id:client_id>/archive", methods=["GET", "POST"])
 @role_required("manager")
 def archive_client(client_id: int):
     client = get_client(client_id)
@@ -318,7 +316,7 @@ def archive_client(client_id: int):
     return _after_write(notice, url_for("clients.profile", client_id=client.id))
 
 
-@bp.post("/<int:client_id>/unarchive")
+@bp.post("/<id:client_id>/unarchive")
 @role_required("manager")
 def unarchive_client(client_id: int):
     client = get_client(client_id)
@@ -328,7 +326,7 @@ def unarchive_client(client_id: int):
                         close_dialog=False)
 
 
-@bp.route("/<int:client_id>/delete", methods=["GET", "POST"])
+@bp.route("/<id:client_id>/delete", methods=["GET", "POST"])
 @role_required("manager")
 def delete_client(client_id: int):
     client = get_client(client_id)
@@ -349,8 +347,7 @@ def delete_client(client_id: int):
 # --- Bulk: the rows' checkboxes, "Archive selected" / "Unarchive selected". ---
 
 def _selected_ids(values) -> list[int]:
-    return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 10][
-        :services.BULK_MAX]
+    return as_ids(values)[:services.BULK_MAX]
 
 
 @bp.route("/bulk-archive", methods=["GET", "POST"])

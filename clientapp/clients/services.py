@@ -1,13 +1,14 @@
 """Client queries and rules shared by the routes, the dashboard and the importer."""
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Integer, column, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..auth.models import utcnow
+from ..db.time import utcnow
+from ..db import search
 from ..extensions import db
-from ..text import fold, name_match_key
+from ..text import name_match_key
 from .models import Client
 
 
@@ -72,39 +73,6 @@ class ListParams:
         return out
 
 
-def _like_escape(text: str) -> str:
-    """"%" and "_" in a search match themselves."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-# The trigram index (SQLite FTS5, migration 0001) only helps from three characters on.
-_TRIGRAM = 3
-
-
-def _uses_trigram_index(needle: str) -> bool:
-    return len(needle) >= _TRIGRAM and db.session.get_bind().dialect.name == "sqlite"
-
-
-def _search(query, q: str):
-    """Narrow `query` to clients whose name, code, address or email contain `q`, ignoring
-    case and accents.
-
-    search_text holds those fields folded (clientapp.text.fold), so this is a substring
-    test. On SQLite, from three characters on, it goes through the FTS5 trigram index,
-    joined (not "IN"), so SQLite starts from the few matches; in a quoted FTS phrase "%"
-    and "_" are ordinary characters. Shorter searches, and PostgreSQL, use LIKE with "%"
-    and "_" escaped so that they match themselves.
-    """
-    needle = fold(q)
-    if _uses_trigram_index(needle):
-        phrase = '"' + needle.replace('"', '""') + '"'
-        matches = (text("SELECT rowid FROM clients_fts WHERE clients_fts MATCH :phrase")
-                   .bindparams(phrase=phrase).columns(column("rowid", Integer))
-                   .subquery("search_matches"))
-        return query.join(matches, Client.id == matches.c.rowid)
-    return query.where(Client.search_text.like(f"%{_like_escape(needle)}%", escape="\\"))
-
-
 def client_query(params: ListParams):
     """The select() for the clients of a view (filter only, no order or page)."""
     query = select(Client)
@@ -113,7 +81,7 @@ def client_query(params: ListParams):
     elif params.view == "archived":
         query = query.where(Client.archived_at.is_not(None))
     if params.q:
-        query = _search(query, params.q)
+        query = search.matching(query, Client, params.q)
     return query
 
 

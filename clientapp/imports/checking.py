@@ -5,7 +5,6 @@ then against the rest of the file (a code twice) and the database (a code alread
 client to update, a name that looks like an existing client). The outcome is stored in
 import_rows and import_issues; nothing touches the clients table here.
 """
-import json
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -15,10 +14,14 @@ from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from ..clients.models import Client, client_keys, code_key
 from ..clients.validation import clean, field_errors
 from ..extensions import db
-from .models import ImportIssue, ImportJob, ImportRow
+from .models import ImportIssue, ImportJob, ImportRow, ImportState, IssueKind, RowStatus
 from .reading import FIELDS, FileProblem, Table, header_key, unneutralise
 
 BATCH = 1000  # rows per database round trip
+# Rows checked between two commits of a new file's check: checked first, then written at
+# once, so that the write lock is held for the writing only.
+SLICE = 10_000
+NO_ROWS = _l("The file has a header line but no rows to import.")
 PREVIEW_ROWS = 5
 PREVIEW_CELL = 200
 
@@ -71,7 +74,7 @@ class Row:
     values: dict  # field -> cleaned value (None when empty); only the file's fields
     keys: tuple  # client_keys()
     skip: bool = False
-    status: str = "new"
+    status: str = RowStatus.NEW
     warned: bool = False
     client_id: int | None = None
 
@@ -112,8 +115,7 @@ class Checker:
 
     def issue(self, row, kind, field_name, code, detail=None):
         self.issues.append({"job_id": self.job_id, "line": row.line, "kind": kind,
-                            "field": field_name, "code": code,
-                            "detail": json.dumps(detail, ensure_ascii=False) if detail else None})
+                            "field": field_name, "code": code, "detail": detail or None})
 
     def preload(self) -> None:
         """One read of every client's keys instead of two queries per batch, while the
@@ -159,25 +161,26 @@ class Checker:
         row.warned = False
         row.client_id = None
         if row.skip:
-            row.status = "skip"
+            row.status = RowStatus.SKIP
             return
         errors = field_errors(row.values)
         for name in errors:
-            self.issue(row, "error", name, "field")
+            self.issue(row, IssueKind.ERROR, name, "field")
         _, the_code_key, the_match_key, _ = row.keys
         if the_code_key and "code" not in errors:
             first = self.first_code_line.setdefault(the_code_key, row.line)
             owner = owners.get(the_code_key)
             if first != row.line:
                 errors["code"] = True
-                self.issue(row, "error", "code", "code_twice", {"line": first})
+                self.issue(row, IssueKind.ERROR, "code", "code_twice", {"line": first})
             elif owner is not None and self.mode == "create":
                 errors["code"] = True
-                self.issue(row, "error", "code", "code_used", {"name": owner[1], "id": owner[0]})
+                self.issue(row, IssueKind.ERROR, "code", "code_used",
+                           {"name": owner[1], "id": owner[0]})
             elif owner is not None:
                 row.client_id = owner[0]
         if errors:
-            row.status = "error"
+            row.status = RowStatus.ERROR
             row.client_id = None
             return
         owner = current.get(row.client_id) if row.client_id is not None else None
@@ -191,21 +194,21 @@ class Checker:
                     continue  # the code it was matched by, whatever its case
                 if new != old:
                     changed = True
-                    self.issue(row, "change", name, "change", {"old": old, "new": new})
-            row.status = "update" if changed else "same"
+                    self.issue(row, IssueKind.CHANGE, name, "change", {"old": old, "new": new})
+            row.status = RowStatus.UPDATE if changed else RowStatus.SAME
             return
-        row.status = "new"
+        row.status = RowStatus.NEW
         row.client_id = None  # (matched by a client deleted since: a new client again)
         if the_match_key:
             first = self.first_match_line.setdefault(the_match_key, row.line)
             lookalike = lookalikes.get(the_match_key)
             if lookalike is not None:
                 row.warned = True
-                self.issue(row, "warning", "name", "similar",
+                self.issue(row, IssueKind.WARNING, "name", "similar",
                            {"name": lookalike[1], "id": lookalike[0]})
             elif first != row.line:
                 row.warned = True
-                self.issue(row, "warning", "name", "similar_line", {"line": first})
+                self.issue(row, IssueKind.WARNING, "name", "similar_line", {"line": first})
 
 
 ROW_COLUMNS = ("job_id", "line", "status", "warned", "type", "name", "code", "address", "email",
@@ -258,14 +261,20 @@ def _batches(iterable, size=BATCH):
         yield batch
 
 
-def _finish(job: ImportJob, checker: Checker) -> None:
+def _write_issues(checker: Checker) -> None:
     if checker.issues:
         db.session.execute(insert(ImportIssue.__table__), checker.issues)
+        checker.issues.clear()
+
+
+def _finish(job: ImportJob, checker: Checker) -> None:
+    _write_issues(checker)
     counts = checker.counts
     job.total_rows = counts.total
     job.new_count, job.update_count, job.same_count = counts.new, counts.update, counts.same
     job.error_count, job.warning_count, job.skip_count = counts.error, counts.warning, counts.skip
     job.done_rows = 0
+    job.state = ImportState.CHECKED
 
 
 def _clear(job: ImportJob, rows: bool) -> None:
@@ -274,14 +283,17 @@ def _clear(job: ImportJob, rows: bool) -> None:
         db.session.execute(delete(ImportRow).where(ImportRow.job_id == job.id))
 
 
-def check_table(job: ImportJob, table: Table, mapping: dict) -> None:
-    """Check every row of the file into `job` (in db.session; the caller commits, or rolls
-    back on FileProblem, which the rows may raise halfway through a large file)."""
+def check_table(job: ImportJob, table: Table, mapping: dict):
+    """Check every row of the file into `job`, slice by slice: a generator that flushes each
+    slice and yields, for the caller to commit, so that a large file never holds SQLite's
+    write lock for long. The job reads "checking" until the last slice, then "checked".
+    FileProblem may come from a row halfway through a large file."""
     fields = tuple(name for name in FIELDS if name in mapping)
-    job.headers = json.dumps(table.headers, ensure_ascii=False)
-    job.mapping = json.dumps(mapping)
+    job.headers = table.headers
+    job.mapping = mapping
     job.kind, job.encoding, job.delimiter = table.kind, table.encoding, table.delimiter
     job.problem = None
+    job.state = ImportState.CHECKING
     _clear(job, rows=True)
     checker = Checker(job.id, job.mode, fields)
     checker.preload()
@@ -295,13 +307,26 @@ def check_table(job: ImportJob, table: Table, mapping: dict) -> None:
             yield Row(line, values, client_keys(values.get("name"), values.get("code"),
                                                 values.get("address"), values.get("email")))
 
+    waiting = []
     for batch in _batches(rows()):
         checker.check_batch(batch)
-        _insert_rows(job.id, batch)
+        waiting.append(batch)
+        if len(waiting) * BATCH >= SLICE:
+            _write_slice(job, checker, waiting)
+            yield
     if checker.counts.total == 0:
-        raise FileProblem(_l("The file has a header line but no rows to import."))
-    job.preview = json.dumps(preview, ensure_ascii=False)
+        raise FileProblem(NO_ROWS)
+    _write_slice(job, checker, waiting)
+    job.preview = preview
     _finish(job, checker)
+
+
+def _write_slice(job: ImportJob, checker: Checker, waiting: list) -> None:
+    for batch in waiting:
+        _insert_rows(job.id, batch)
+    waiting.clear()
+    _write_issues(checker)
+    db.session.flush()
 
 
 _STORED = ("status", "warned", "client_id")
@@ -310,10 +335,9 @@ _STORED = ("status", "warned", "client_id")
 def recheck(job: ImportJob, changed: dict | None = None) -> None:
     """Check the stored rows again (after a fix, a skipped row or another mode), writing back
     only the rows whose outcome changed. `changed` maps a line to its new values."""
-    mapping = json.loads(job.mapping)
+    mapping = job.mapping
     fields = tuple(name for name in FIELDS if name in mapping)
     changed = changed or {}
-    _clear(job, rows=False)
     checker = Checker(job.id, job.mode, fields)
     checker.preload()
     table = ImportRow.__table__
@@ -322,6 +346,9 @@ def recheck(job: ImportJob, changed: dict | None = None) -> None:
                *(table.c[name] for name in fields)]
     stored = db.session.execute(select(*columns).where(table.c.job_id == job.id)
                                 .order_by(table.c.line))
+    # Every row is checked before anything is written, so that the write lock is held for
+    # the writes only.
+    updates = []
     for batch in _batches(stored):
         rows, before = [], {}
         for record in batch:
@@ -332,34 +359,34 @@ def recheck(job: ImportJob, changed: dict | None = None) -> None:
                 values = new_values.get("values", values)
                 keys = client_keys(values.get("name"), values.get("code"),
                                    values.get("address"), values.get("email"))
-            skip = record.status == "skip"
+            skip = record.status == RowStatus.SKIP
             if new_values is not None and "skip" in new_values:
                 skip = new_values["skip"]
             rows.append(Row(record.line, values, keys, skip=skip))
             before[record.line] = record
         checker.check_batch(rows)
-        updates = []
         for row in rows:
             old = before[row.line]
             if (row.line in changed or old.status != row.status or old.warned != row.warned
                     or old.client_id != row.client_id):
                 record = _row_record(job.id, row)
                 updates.append({("b_" + key): value for key, value in record.items()})
-        if updates:
-            statement = (update(table)
-                         .where(and_(table.c.job_id == bindparam("b_job_id"),
-                                     table.c.line == bindparam("b_line")))
-                         .values({key: bindparam("b_" + key) for key in (
-                             "status", "warned", "client_id", "type", "name", "code", "address",
-                             "email", "phone", "name_key", "code_key", "match_key",
-                             "search_text")}))
-            db.session.execute(statement, updates)
+    _clear(job, rows=False)
+    if updates:
+        statement = (update(table)
+                     .where(and_(table.c.job_id == bindparam("b_job_id"),
+                                 table.c.line == bindparam("b_line")))
+                     .values({key: bindparam("b_" + key) for key in (
+                         "status", "warned", "client_id", "type", "name", "code", "address",
+                         "email", "phone", "name_key", "code_key", "match_key",
+                         "search_text")}))
+        db.session.execute(statement, updates)
     _finish(job, checker)
 
 
 def fix_cell(job: ImportJob, line: int, field_name: str, value: str) -> bool:
     """Set one cell of a stored row to what the user typed, then check again."""
-    mapping = json.loads(job.mapping)
+    mapping = job.mapping
     row = db.session.get(ImportRow, (job.id, line))
     if row is None or field_name not in mapping:
         return False
@@ -379,13 +406,13 @@ def skip_row(job: ImportJob, line: int, skip: bool = True) -> bool:
 
 def restore_skipped(job: ImportJob) -> None:
     lines = db.session.scalars(select(ImportRow.line).where(
-        ImportRow.job_id == job.id, ImportRow.status == "skip")).all()
+        ImportRow.job_id == job.id, ImportRow.status == RowStatus.SKIP)).all()
     recheck(job, {line: {"skip": False} for line in lines})
 
 
 # --- What an issue says, in the reader's language ---------------------------------------------
 def issue_message(issue, row_values: dict | None) -> str:
-    detail = json.loads(issue.detail) if issue.detail else {}
+    detail = issue.detail or {}
     if issue.code == "field":
         message = field_errors(row_values or {}).get(issue.field)
         return str(message) if message else _("Checked again: this value is now fine.")

@@ -6,7 +6,6 @@ imported again with "Update clients matched by Code" changes nothing.
 """
 import csv
 import io
-import json
 from datetime import date
 
 from flask import Response, stream_with_context
@@ -77,8 +76,8 @@ def export_response(args) -> Response:
 
 def error_rows_response(job: ImportJob) -> Response:
     """The rows that still have errors, in the file's own columns, with what is wrong."""
-    headers = json.loads(job.headers)
-    mapping = json.loads(job.mapping)
+    headers = job.headers
+    mapping = job.mapping
     fields = sorted(mapping, key=mapping.get)  # the file's column order
     columns = [(headers[mapping[name]] if mapping[name] < len(headers) else "") or HEADERS[name]
                for name in fields]

@@ -4,28 +4,66 @@ Everything lives in the database so that every worker process (and every tab) se
 state and progress, and so that a job survives the process that started it.
 """
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import (Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text)
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.models import utcnow
+from ..db.time import utcnow
+from ..db.types import UTCDateTime
 from ..extensions import db
-
-# A job's life: checked (a draft the user is fixing) -> queued -> running -> done -> undone;
-# running may end failed (an error, rolled back) or interrupted (its worker died, found by
-# its stale heartbeat; rolled back by the database). Failed and interrupted jobs can run again.
-STATES = ("checked", "queued", "running", "done", "failed", "interrupted", "undone")
-ACTIVE_STATES = ("queued", "running")
-MODES = ("create", "update")  # "Create new clients only", "Update clients matched by Code"
+from ..jobs import JobColumns, JobState
 
 
-class ImportJob(db.Model):
+class ImportState(StrEnum):
+    """A job's life: checking (rows being stored) -> checked (a draft the user is fixing) ->
+    queued -> running -> done -> undone; running may end failed (an error) or interrupted
+    (its worker died, found by its stale heartbeat), both taken back and able to run again."""
+
+    CHECKING = "checking"
+    CHECKED = "checked"
+    QUEUED = JobState.QUEUED.value
+    RUNNING = JobState.RUNNING.value
+    DONE = JobState.DONE.value
+    FAILED = JobState.FAILED.value
+    INTERRUPTED = JobState.INTERRUPTED.value
+    UNDONE = "undone"
+
+
+class ImportMode(StrEnum):
+    CREATE = "create"  # "Create new clients only"
+    UPDATE = "update"  # "Update clients matched by Code"
+
+
+MODES = tuple(ImportMode)
+
+
+class RowStatus(StrEnum):
+    NEW = "new"
+    UPDATE = "update"  # matched by code, something changes
+    SAME = "same"  # matched by code, nothing changes
+    ERROR = "error"
+    SKIP = "skip"  # the user chose to leave it out
+
+
+class IssueKind(StrEnum):
+    ERROR = "error"  # blocks the import
+    WARNING = "warning"  # a name that looks like an existing client
+    CHANGE = "change"  # a field an update will change
+
+
+# JSON columns: SQL NULL for None, so "IS NULL" reads as it should.
+JSONOrNull = JSON(none_as_null=True)
+
+
+class ImportJob(JobColumns, db.Model):
     __tablename__ = "import_jobs"
-    __table_args__ = (Index("ix_import_jobs_state_created", "state", "created_at"),)
+    __table_args__ = (Index("ix_import_jobs_state_created", "state", "created_at"),
+                      {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    state: Mapped[str] = mapped_column(String(16), default="checked")
-    mode: Mapped[str] = mapped_column(String(8), default="create")
+    state: Mapped[str] = mapped_column(String(16), default=ImportState.CHECKED)
+    mode: Mapped[str] = mapped_column(String(8), default=ImportMode.CREATE)
     filename: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(8), default="csv")  # csv or xlsx
     # What the reader used, and what the user chose (None: found automatically).
@@ -33,10 +71,9 @@ class ImportJob(db.Model):
     encoding_choice: Mapped[str | None] = mapped_column(String(32), nullable=True)
     delimiter: Mapped[str | None] = mapped_column(String(4), nullable=True)
     delimiter_choice: Mapped[str | None] = mapped_column(String(4), nullable=True)
-    # JSON: the header cells; {field: column index}; the first decoded rows.
-    headers: Mapped[str] = mapped_column(Text, default="[]")
-    mapping: Mapped[str] = mapped_column(Text, default="{}")
-    preview: Mapped[str] = mapped_column(Text, default="[]")
+    headers: Mapped[list] = mapped_column(JSON, default=list)  # the header cells
+    mapping: Mapped[dict] = mapped_column(JSON, default=dict)  # {field: column index}
+    preview: Mapped[list] = mapped_column(JSON, default=list)  # the first decoded rows
     # Set when the file could not be checked with the current settings (shown on the page).
     problem: Mapped[str | None] = mapped_column(Text, nullable=True)
 
@@ -48,36 +85,22 @@ class ImportJob(db.Model):
     warning_count: Mapped[int] = mapped_column(Integer, default=0)  # rows with a warning
     skip_count: Mapped[int] = mapped_column(Integer, default=0)
 
-    # The run: progress, heartbeat (a worker that stops beating has died) and the outcome.
-    done_rows: Mapped[int] = mapped_column(Integer, default=0)
-    worker: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The outcome of the run (its progress and state are JobColumns').
     created_count: Mapped[int] = mapped_column(Integer, default=0)
     updated_count: Mapped[int] = mapped_column(Integer, default=0)
     unchanged_count: Mapped[int] = mapped_column(Integer, default=0)
-    # The ids of the clients the run created, as JSON ranges [[first, last], ...]: compact
-    # for 100,000 clients, exact even when other inserts interleave.
-    created_ids: Mapped[str | None] = mapped_column(Text, nullable=True)
-    failure: Mapped[str | None] = mapped_column(Text, nullable=True)
 
-    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     undone_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
-    undo_report: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON
+    undo_report: Mapped[dict | None] = mapped_column(JSONOrNull, nullable=True)
 
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     created_by = relationship("User", foreign_keys=[created_by_id])
     undone_by = relationship("User", foreign_keys=[undone_by_id])
-
-    @property
-    def is_active(self) -> bool:
-        return self.state in ACTIVE_STATES
 
     @property
     def work_rows(self) -> int:
@@ -86,7 +109,7 @@ class ImportJob(db.Model):
 
     @property
     def percent(self) -> int:
-        if self.state in ("done", "undone"):
+        if self.state in (ImportState.DONE, ImportState.UNDONE):
             return 100
         if not self.work_rows:
             return 0
@@ -113,9 +136,7 @@ class ImportRow(db.Model):
     job_id: Mapped[int] = mapped_column(
         ForeignKey("import_jobs.id", ondelete="CASCADE"), primary_key=True)
     line: Mapped[int] = mapped_column(Integer, primary_key=True)  # where the row starts
-    # new, update (matched by code, something changes), same (matched, nothing changes),
-    # error, skip (the user chose to leave it out)
-    status: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(8))  # RowStatus
     warned: Mapped[bool] = mapped_column(Boolean, default=False)
     type: Mapped[str | None] = mapped_column(Text, nullable=True)
     name: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -130,8 +151,8 @@ class ImportRow(db.Model):
     # The client matched by code (update mode). No foreign key: the row is a record of the
     # file, and the client may be deleted later without touching it.
     client_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    # JSON {field: value} of the client before the run changed it, for "Undo import".
-    before: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # {field: value} of the client before the run changed it, for "Undo import".
+    before: Mapped[dict | None] = mapped_column(JSONOrNull, nullable=True)
 
 
 class ImportIssue(db.Model):
@@ -146,7 +167,7 @@ class ImportIssue(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("import_jobs.id", ondelete="CASCADE"))
     line: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(8))  # error, warning, change
+    kind: Mapped[str] = mapped_column(String(8))  # IssueKind
     field: Mapped[str | None] = mapped_column(String(16), nullable=True)
     code: Mapped[str] = mapped_column(String(24))
-    detail: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON
+    detail: Mapped[dict | None] = mapped_column(JSONOrNull, nullable=True)

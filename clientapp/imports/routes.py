@@ -1,19 +1,21 @@
 """Import and export pages: upload and check, fix in place, start and watch, history, undo."""
-import json
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 
-from ..auth.models import utcnow
+from .. import jobs
 from ..clients.models import Client
+from ..db.time import utcnow
 from ..extensions import db
 from ..htmx import redirect_htmx, render
-from . import checking, engine, exporting
+from ..ids import as_id
+from . import checking, exporting, running, undo  # noqa: F401  (running registers the job)
 from .checking import FIELD_LABELS, TYPE_LABELS, issue_message
-from .models import ImportFile, ImportIssue, ImportJob, ImportRow, MODES
+from .models import (MODES, ImportFile, ImportIssue, ImportJob, ImportRow, ImportState,
+                     IssueKind, RowStatus)
 from .reading import DELIMITERS, ENCODINGS, FIELDS, FileProblem, match_headers, read_table
 
 bp = Blueprint("imports", __name__, url_prefix="/clients")
@@ -21,7 +23,10 @@ bp = Blueprint("imports", __name__, url_prefix="/clients")
 PAGE_SIZE = 50
 HISTORY_PAGE_SIZE = 25
 DRAFTS_KEPT = timedelta(days=7)
-FINAL_STATES = ("done", "failed", "interrupted", "undone")
+CHECKING_KEPT = timedelta(hours=1)  # a check whose request died midway is gone after this
+FINAL_STATES = (ImportState.DONE, ImportState.FAILED, ImportState.INTERRUPTED,
+                ImportState.UNDONE)
+ISSUE_KINDS = tuple(IssueKind)
 
 
 @bp.before_request
@@ -30,7 +35,6 @@ def managers_only():
     if request.endpoint != "imports.export_clients":
         if not current_user.is_authenticated or not current_user.can_write:
             abort(403)
-        engine.recover_stale()
 
 
 def _page_arg(name: str = "page") -> int:
@@ -61,32 +65,47 @@ def export_clients():
     return exporting.export_response(request.args)
 
 
+def _table(job: ImportJob, data: bytes):
+    return read_table(data, job.filename, encoding=job.encoding_choice,
+                      delimiter=job.delimiter_choice,
+                      max_rows=current_app.config["CLIENTAPP_IMPORT_MAX_ROWS"])
+
+
 def _read_and_check(job: ImportJob, data: bytes, mapping: dict | None = None) -> None:
-    """Read the file with the job's settings and check every row (raises FileProblem)."""
-    table = read_table(data, job.filename, encoding=job.encoding_choice,
-                       delimiter=job.delimiter_choice,
-                       max_rows=current_app.config["CLIENTAPP_IMPORT_MAX_ROWS"])
+    """Read the file with the job's settings and check every row, committing slice by slice
+    (checking.check_table). Raises FileProblem, possibly after some slices were committed:
+    the caller decides what becomes of the job then."""
+    table = _table(job, data)
     found = match_headers(table.headers)
     if mapping is None:
         mapping = found
     if "name" not in mapping:
         # The mapping step: keep the file's header and first rows, check nothing yet.
-        job.headers = json.dumps(table.headers, ensure_ascii=False)
-        job.mapping = json.dumps(mapping)
+        job.headers = table.headers
+        job.mapping = mapping
         job.kind, job.encoding, job.delimiter = table.kind, table.encoding, table.delimiter
         preview = []
         for _line, cells in table.rows:
             preview.append([cell[:checking.PREVIEW_CELL] for cell in cells])
             if len(preview) >= checking.PREVIEW_ROWS:
                 break
-        job.preview = json.dumps(preview, ensure_ascii=False)
+        job.preview = preview
         db.session.execute(delete(ImportRow).where(ImportRow.job_id == job.id))
         db.session.execute(delete(ImportIssue).where(ImportIssue.job_id == job.id))
         job.total_rows = job.new_count = job.update_count = job.same_count = 0
         job.error_count = job.warning_count = job.skip_count = 0
         job.problem = "no_name"
+        job.state = ImportState.CHECKED
         return
-    checking.check_table(job, table, mapping)
+    for _slice in checking.check_table(job, table, mapping):
+        db.session.commit()
+
+
+def _readable(job: ImportJob, data: bytes) -> None:
+    """Read the whole file once without keeping anything (FileProblem if it breaks
+    somewhere): a check again replaces the stored rows only with a file known to read."""
+    if not any(True for _row in _table(job, data).rows):
+        raise FileProblem(checking.NO_ROWS)
 
 
 @bp.post("/import")
@@ -106,14 +125,19 @@ def check_file():
     if problem is None:
         _forget_old_drafts()
         job = ImportJob(filename=upload.filename[-255:], mode=mode,
-                        created_by_id=current_user.id, state="checked")
+                        created_by_id=current_user.id, state=ImportState.CHECKING)
         db.session.add(job)
         db.session.flush()
         db.session.add(ImportFile(job_id=job.id, content=data))
+        db.session.commit()
+        job_id = job.id
         try:
             _read_and_check(job, data)
         except FileProblem as exc:
+            # Slices of it may be stored already: the job goes, its rows with it.
             db.session.rollback()
+            db.session.execute(delete(ImportJob).where(ImportJob.id == job_id))
+            db.session.commit()
             problem = str(exc.message)
         else:
             db.session.commit()
@@ -122,10 +146,13 @@ def check_file():
 
 
 def _forget_old_drafts() -> None:
-    """Checked files nobody imported are deleted after a week (their rows with them)."""
-    old = utcnow() - DRAFTS_KEPT
-    db.session.execute(delete(ImportJob).where(ImportJob.state == "checked",
-                                               ImportJob.created_at < old))
+    """Checked files nobody imported are deleted after a week (their rows with them), and a
+    check whose request died halfway after an hour."""
+    now = utcnow()
+    db.session.execute(delete(ImportJob).where(or_(
+        (ImportJob.state == ImportState.CHECKED) & (ImportJob.created_at < now - DRAFTS_KEPT),
+        (ImportJob.state == ImportState.CHECKING) & (ImportJob.created_at < now - CHECKING_KEPT),
+    )))
 
 
 # --- The check result -----------------------------------------------------------------------
@@ -136,8 +163,8 @@ def _issue_page(job: ImportJob, kind: str, page: int) -> dict:
     page = min(page, pages)
     issues = db.session.scalars(base.order_by(ImportIssue.line, ImportIssue.id)
                                 .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    mapping = json.loads(job.mapping)
-    headers = json.loads(job.headers)
+    mapping = job.mapping
+    headers = job.headers
     rows = {}
     if issues:
         rows = {row.line: row for row in db.session.scalars(select(ImportRow).where(
@@ -148,7 +175,7 @@ def _issue_page(job: ImportJob, kind: str, page: int) -> dict:
         values = {name: getattr(row, name) for name in FIELDS if name in mapping} if row else {}
         column_index = mapping.get(issue.field)
         column = headers[column_index] if column_index is not None and column_index < len(headers) else ""
-        detail = json.loads(issue.detail) if issue.detail else {}
+        detail = issue.detail or {}
         items.append({
             "line": issue.line, "field": issue.field, "kind": issue.kind, "code": issue.code,
             "column": column or (FIELD_LABELS[issue.field] if issue.field else ""),
@@ -170,15 +197,15 @@ def _check_context(job: ImportJob, pages: dict | None = None,
                    settings_problem: str | None = None, focus_next: bool = False,
                    paged: bool = False) -> dict:
     pages = pages or {}
-    headers = json.loads(job.headers)
-    mapping = json.loads(job.mapping)
+    headers = job.headers
+    mapping = job.mapping
     mapped = set(mapping.values())
     skipped = db.session.scalars(select(ImportRow.line).where(
-        ImportRow.job_id == job.id, ImportRow.status == "skip").order_by(ImportRow.line)
+        ImportRow.job_id == job.id, ImportRow.status == RowStatus.SKIP).order_by(ImportRow.line)
         .limit(50)).all()
     return {
         "job": job, "headers": headers, "mapping": mapping,
-        "preview": json.loads(job.preview),
+        "preview": job.preview,
         "unknown": [h or _("Column %(n)s", n=i + 1) for i, h in enumerate(headers)
                     if i not in mapped],
         "errors": _issue_page(job, "error", pages.get("error", 1)),
@@ -199,58 +226,72 @@ def _codes_used(job: ImportJob) -> int:
     if job.mode != "create" or not job.error_count:
         return 0
     return db.session.scalar(select(func.count()).select_from(ImportIssue).where(
-        ImportIssue.job_id == job.id, ImportIssue.kind == "error",
+        ImportIssue.job_id == job.id, ImportIssue.kind == IssueKind.ERROR,
         ImportIssue.code == "code_used"))
 
 
 def can_start(job: ImportJob) -> bool:
     """A checked job with no error and something to write (a run that would create and
     change nothing is not offered)."""
-    return (job.state == "checked" and job.problem is None and job.error_count == 0
+    return (job.state == ImportState.CHECKED and job.problem is None and job.error_count == 0
             and job.new_count + job.update_count > 0)
 
 
 def _status_context(job: ImportJob, announce: bool = False) -> dict:
+    # A job whose worker stopped beating reads as interrupted (and stops the polling); it is
+    # marked so by the next start-up, `clientapp recover-jobs` or "Run again", never by a GET.
+    state = ImportState.INTERRUPTED if jobs.is_stale(job) else ImportState(job.state)
     created = []
-    if job.state == "done":
-        ids = engine.created_ids(job)[:20]
-        if ids:
-            created = db.session.execute(select(Client.id, Client.name)
-                                         .where(Client.id.in_(ids)).order_by(Client.id)).all()
-    failure = json.loads(job.failure) if job.failure else None
-    report = json.loads(job.undo_report) if job.undo_report else None
-    return {"job": job, "created": created, "failure": failure, "report": report,
-            "live": engine.live_progress(job), "announce": announce}
+    if state == ImportState.DONE:
+        created = db.session.execute(select(Client.id, Client.name)
+                                     .where(Client.import_job_id == job.id)
+                                     .order_by(Client.id).limit(20)).all()
+    return {"job": job, "state": state, "created": created, "failure": job.failure,
+            "report": job.undo_report, "live": live_progress(job), "announce": announce}
+
+
+def live_progress(job: ImportJob) -> dict:
+    """Rows done, percent and seconds left of a job."""
+    done, total = job.done_rows, job.work_rows
+    if job.state in (ImportState.DONE, ImportState.UNDONE):
+        percent = 100
+    else:
+        percent = min(100, done * 100 // total) if total else 0
+    seconds_left = None
+    if job.state == ImportState.RUNNING and job.started_at and done and total:
+        elapsed = (utcnow() - job.started_at).total_seconds()
+        seconds_left = max(0, int((total - done) / (done / max(elapsed, 0.001)) + 0.999))
+    return {"done": done, "total": total, "percent": percent, "seconds_left": seconds_left}
 
 
 def _job_page(job: ImportJob, block: str | None = None, status: int = 200, pages=None,
               focus_next: bool = False, announce: bool = False, paged: bool = False):
     context = {"job": job}
-    if job.state == "checked":
+    if job.state == ImportState.CHECKED:
         context.update(_check_context(job, pages, focus_next=focus_next, paged=paged))
     else:
         context.update(_status_context(job, announce=announce))
     return render("imports/job.html", block, status=status, **context)
 
 
-@bp.get("/import/<int:job_id>")
+@bp.get("/import/<id:job_id>")
 def import_job(job_id: int):
     job = db.get_or_404(ImportJob, job_id)
-    pages = {kind: _page_arg(f"{kind}s_page") for kind in ("error", "warning", "change")}
+    pages = {kind: _page_arg(f"{kind}s_page") for kind in ISSUE_KINDS}
     return _job_page(job, "import_job", pages=pages)
 
 
-@bp.get("/import/<int:job_id>/issues/<kind>")
+@bp.get("/import/<id:job_id>/issues/<kind>")
 def job_issues(job_id: int, kind: str):
     job = db.get_or_404(ImportJob, job_id)
-    if kind not in ("error", "warning", "change"):
+    if kind not in ISSUE_KINDS:
         abort(404)
-    if job.state != "checked":
+    if job.state != ImportState.CHECKED:
         return redirect_htmx(url_for("imports.import_job", job_id=job.id))
     return _job_page(job, f"{kind}_list", pages={kind: _page_arg()}, paged=True)
 
 
-@bp.get("/import/<int:job_id>/status")
+@bp.get("/import/<id:job_id>/status")
 def import_job_status(job_id: int):
     job = db.session.get(ImportJob, job_id)
     if job is None:
@@ -258,10 +299,11 @@ def import_job_status(job_id: int):
             abort(404)
         # Gone (a draft deleted while a page polled it): 286 tells htmx to stop polling.
         return render("imports/job.html", "job_gone", status=286)
-    if job.state == "checked":
+    if job.state == ImportState.CHECKED:
         return redirect_htmx(url_for("imports.import_job", job_id=job.id))
     # Once the job has ended, 286 stops the polling (the final fragment has no trigger either).
-    final = job.state in FINAL_STATES and request.headers.get("HX-Request") == "true"
+    final = ((job.state in FINAL_STATES or jobs.is_stale(job))
+             and request.headers.get("HX-Request") == "true")
     # The poll that sees the end also says so in the page's status region.
     return _job_page(job, "import_status", status=286 if final else 200, announce=final)
 
@@ -270,7 +312,7 @@ def _after_change(job: ImportJob):
     """After a fix, a skip or new settings: the check block for htmx, the page otherwise."""
     db.session.commit()
     if request.headers.get("HX-Request") == "true":
-        pages = {"error": request.form.get("errors_page", 1, type=int) or 1}
+        pages = {"error": as_id(request.form.get("errors_page")) or 1}
         # Focus moves on to the next error (or to "Start import" once there is none).
         return _job_page(job, "import_check", pages=pages, focus_next=True)
     return redirect_htmx(url_for("imports.import_job", job_id=job.id))
@@ -281,15 +323,15 @@ def _checked_job(job_id: int) -> ImportJob:
     job = db.session.get(ImportJob, job_id, with_for_update=True)
     if job is None:
         abort(404)
-    if job.state != "checked":
+    if job.state != ImportState.CHECKED:
         abort(409)
     return job
 
 
-@bp.post("/import/<int:job_id>/fix")
+@bp.post("/import/<id:job_id>/fix")
 def fix_cell(job_id: int):
     job = _checked_job(job_id)
-    line = request.form.get("line", type=int)
+    line = as_id(request.form.get("line"))
     field = request.form.get("field", "")
     value = request.form.get("value", "")
     if line is None or not checking.fix_cell(job, line, field, value[:100_000]):
@@ -297,27 +339,27 @@ def fix_cell(job_id: int):
     return _after_change(job)
 
 
-@bp.post("/import/<int:job_id>/skip")
+@bp.post("/import/<id:job_id>/skip")
 def skip_row(job_id: int):
     job = _checked_job(job_id)
-    line = request.form.get("line", type=int)
+    line = as_id(request.form.get("line"))
     if line is None or not checking.skip_row(job, line, skip=True):
         abort(404)
     return _after_change(job)
 
 
-@bp.post("/import/<int:job_id>/restore")
+@bp.post("/import/<id:job_id>/restore")
 def restore_skipped(job_id: int):
     job = _checked_job(job_id)
     checking.restore_skipped(job)
     return _after_change(job)
 
 
-@bp.post("/import/<int:job_id>/check")
+@bp.post("/import/<id:job_id>/check")
 def check_again(job_id: int):
     """Check again, with the settings the form sends (encoding, delimiter, columns, mode)."""
     job = db.get_or_404(ImportJob, job_id)
-    if job.state not in ("checked", "failed", "interrupted"):
+    if job.state not in (ImportState.CHECKED, *jobs.RERUN_STATES):
         abort(409)
     form = request.form
     settings_changed = False
@@ -329,27 +371,28 @@ def check_again(job_id: int):
             settings_changed = True  # other text, other header: columns matched afresh
     mapping = None
     if not settings_changed and any(f"column_{name}" in form for name in FIELDS):
-        width = len(json.loads(job.headers))
+        width = len(job.headers)
         mapping = {}
         for name in FIELDS:
             index = form.get(f"column_{name}", type=int)
             if index is not None and 0 <= index < width and index not in mapping.values():
                 mapping[name] = index
     reread = (settings_changed or job.problem is not None
-              or (mapping is not None and mapping != json.loads(job.mapping)))
+              or (mapping is not None and mapping != job.mapping))
     if "mode" in form:
         job.mode = _mode_arg(form)
-    job.state = "checked"
+    job.state = ImportState.CHECKED
     job.failure = None
     if reread:
         stored = db.session.get(ImportFile, job.id)
         if stored is None:
             abort(409)
         try:
-            _read_and_check(job, stored.content, mapping)
+            _readable(job, stored.content)
         except FileProblem as exc:
             db.session.rollback()
             return _settings_problem(db.get_or_404(ImportJob, job_id), exc)
+        _read_and_check(job, stored.content, mapping)
     else:
         checking.recheck(job)
     return _after_change(job)
@@ -357,48 +400,55 @@ def check_again(job_id: int):
 
 def _settings_problem(job: ImportJob, exc: FileProblem):
     """The file cannot be read with the settings chosen: say so, keep the last check."""
-    if job.state != "checked":
+    if job.state != ImportState.CHECKED:
         return render("imports/job.html", "import_job", status=422, **_status_context(job))
     context = _check_context(job, settings_problem=str(exc.message))
     return render("imports/job.html", "import_check", status=422, **context)
 
 
-@bp.get("/import/<int:job_id>/errors.csv")
+@bp.get("/import/<id:job_id>/errors.csv")
 def download_errors(job_id: int):
     return exporting.error_rows_response(db.get_or_404(ImportJob, job_id))
 
 
 # --- Running ----------------------------------------------------------------------------------
-@bp.post("/import/<int:job_id>/start")
+def _start(job: ImportJob, from_states, *conditions) -> None:
+    """Queue the job (once: of two clicks one wins), commit, and run it in the background."""
+    if jobs.queue(ImportJob, job.id, from_states, *conditions):
+        db.session.commit()
+        jobs.start(current_app._get_current_object(), ImportJob, job.id)
+
+
+@bp.post("/import/<id:job_id>/start")
 def start_import(job_id: int):
     job = db.get_or_404(ImportJob, job_id)
     if can_start(job):
-        if engine.queue(job.id):
-            engine.start_in_background(current_app._get_current_object(), job.id)
+        _start(job, (ImportState.CHECKED,), ImportJob.error_count == 0)
     # A second click (or a job already running) lands on the same page: one job, not two.
     return redirect_htmx(url_for("imports.import_job", job_id=job.id))
 
 
-@bp.post("/import/<int:job_id>/run-again")
+@bp.post("/import/<id:job_id>/run-again")
 def run_again(job_id: int):
     job = db.get_or_404(ImportJob, job_id)
-    if engine.queue(job.id, from_states=("failed", "interrupted")):
-        engine.start_in_background(current_app._get_current_object(), job.id)
+    # A job whose worker died is taken back and marked interrupted first.
+    jobs.recover_stale(ImportJob, job.id)
+    _start(job, jobs.RERUN_STATES)
     return redirect_htmx(url_for("imports.import_job", job_id=job.id))
 
 
-@bp.get("/import/<int:job_id>/undo")
+@bp.get("/import/<id:job_id>/undo")
 def confirm_undo(job_id: int):
     job = db.get_or_404(ImportJob, job_id)
-    if job.state != "done":
+    if job.state != ImportState.DONE:
         return redirect_htmx(url_for("imports.import_job", job_id=job.id))
-    return render("imports/undo.html", "undo_dialog", job=job)
+    return render("imports/undo.html", "undo_dialog", job=job, plan=undo.undo_plan(job))
 
 
-@bp.post("/import/<int:job_id>/undo")
+@bp.post("/import/<id:job_id>/undo")
 def undo_import(job_id: int):
     job = db.get_or_404(ImportJob, job_id)
-    engine.undo_job(job, current_user.id)
+    undo.undo_job(job, current_user.id, remove_touched=request.form.get("remove_touched") == "1")
     db.session.commit()
     return redirect_htmx(url_for("imports.import_job", job_id=job.id))
 

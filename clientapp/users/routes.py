@@ -41,7 +41,7 @@ def create():
                   roles=role_choices())
 
 
-@bp.post("/<int:user_id>/role")
+@bp.post("/<id:user_id>/role")
 @role_required("admin")
 def change_role(user_id: int):
     user = db.get_or_404(User, user_id)
@@ -55,7 +55,7 @@ def change_role(user_id: int):
     return redirect_htmx(url_for("users.list_users"))
 
 
-@bp.post("/<int:user_id>/deactivate")
+@bp.post("/<id:user_id>/deactivate")
 @role_required("admin")
 def deactivate(user_id: int):
     user = db.get_or_404(User, user_id)
@@ -69,7 +69,7 @@ def deactivate(user_id: int):
     return redirect_htmx(url_for("users.list_users"))
 
 
-@bp.post("/<int:user_id>/activate")
+@bp.post("/<id:user_id>/activate")
 @role_required("admin")
 def activate(user_id: int):
     user = db.get_or_404(User, user_id)

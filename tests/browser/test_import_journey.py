@@ -111,12 +111,11 @@ def test_a_bad_file_shows_its_message_in_place(live_server, signed_in, axe):
 
 def test_the_progress_bar_is_polled_to_100_and_polling_stops(live_server, signed_in, axe,
                                                              monkeypatch):
-    from clientapp.imports import engine
+    from clientapp.imports import running
 
-    # A slow import (the server runs in this process): one row per chunk, a pause each.
-    monkeypatch.setattr(engine, "CHUNK", 1)
-    monkeypatch.setattr(engine, "PROGRESS_EVERY", 0)
-    monkeypatch.setattr(engine, "_after_chunk", lambda job_id, done: time.sleep(0.6))
+    # A slow import (the server runs in this process): one row per slice, a pause each.
+    monkeypatch.setattr(running, "CREATE_SLICE", 1)
+    monkeypatch.setattr(running, "_after_slice", lambda job_id, done: time.sleep(0.6))
     page = signed_in("manager")
     page.goto(live_server.url + "/clients/import")
     rows = "".join(f"Client {i},K{i}\r\n" for i in range(5))

@@ -1,0 +1,326 @@
+"""Running an import outside the request, all or nothing, without blocking other writers.
+
+The run writes in slices, each its own short transaction ending with the job's progress and
+heartbeat (jobs.beat): on SQLite a slice is the only moment the import holds the database's
+write lock, so a person saving a client meanwhile waits a fraction of a second, never the
+whole import. All or nothing still holds, by taking back: every client the run creates
+records its job (clients.import_job_id) and every client it changes keeps its values before
+(import_rows.before), so a run that fails, or whose worker dies, is taken back
+(take_back(): its clients removed, the values it changed restored) before the job reads
+failed or interrupted, and before it runs again.
+
+run_job() is the entry point (the tests call it); the routes start it with jobs.start().
+"""
+import logging
+from contextlib import contextmanager
+
+from sqlalchemy import bindparam, delete, func, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import jobs
+from ..clients.models import Client, client_keys, code_key
+from ..db.search import SEARCHABLE
+from ..db.time import utcnow
+from ..extensions import db
+from .models import ImportFile, ImportJob, ImportRow, ImportState, RowStatus
+from .reading import FIELDS
+
+log = logging.getLogger("clientapp.imports")
+
+UPDATE_SLICE = 5_000  # matched clients changed per transaction
+CREATE_SLICE = 20_000  # clients created per transaction
+BATCH = 500  # clients read or changed per statement
+IMPORT_CACHE_KIB = -32768  # SQLite page cache of a run (negative: KiB), 32 MB
+
+jobs_table = ImportJob.__table__
+rows_table = ImportRow.__table__
+clients = Client.__table__
+KEY_COLUMNS = ("name_key", "code_key", "match_key", "search_text")
+
+
+class Conflict(jobs.JobFailure):
+    """The database changed since the check in a way the import cannot go through with."""
+
+
+def _after_slice(job_id: int, done: int) -> None:
+    """A seam for the tests that fail or kill an import halfway; does nothing."""
+
+
+def run_job(job_id: int) -> str:
+    """Run a queued job to its end; returns the state it ended in."""
+    claimed = jobs.claim(ImportJob, job_id)
+    if claimed is None:
+        job = db.session.get(ImportJob, job_id)
+        return job.state if job is not None else "gone"
+    token, job = claimed
+    run = _Run(job, token)
+    try:
+        take_back(job_id)  # what an earlier attempt left behind, if anything
+        outcome = run.write_all()
+        with run.transaction() as conn:
+            jobs.finish(conn, ImportJob, job_id, token, **outcome)
+            # The file is no longer needed once its rows are in.
+            conn.execute(delete(ImportFile.__table__).where(
+                ImportFile.__table__.c.job_id == job_id))
+        return ImportState.DONE
+    except jobs.Lost:
+        # Recovered as dead while it ran: the recovery takes back what it committed.
+        log.warning("Import job %s was marked interrupted while running", job_id)
+        return ImportState.INTERRUPTED
+    except Exception as exc:
+        if isinstance(exc, jobs.JobFailure):
+            failure = exc.as_failure()
+        else:
+            log.exception("Import job %s failed; taking back what it wrote", job_id)
+            failure = {"code": "unexpected"}
+        take_back(job_id)
+        jobs.fail(ImportJob, job_id, token, failure)
+        return ImportState.FAILED
+
+
+class _Run:
+    def __init__(self, job, token: str):
+        self.job, self.token = job, token
+        self.done = 0
+
+    @contextmanager
+    def transaction(self):
+        """One slice: a transaction of its own, with SQLite's write lock taken at once (so
+        nothing read in the slice goes stale before its writes) and a page cache big enough
+        for the clients' indexes, for this connection only while the slice runs."""
+        with db.engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                usual = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+                conn.exec_driver_sql(f"PRAGMA cache_size={IMPORT_CACHE_KIB}")
+                conn.commit()  # (the pragma autobegan SQLAlchemy's transaction)
+            try:
+                with conn.begin():
+                    if sqlite:
+                        conn.execute(update(jobs_table).where(jobs_table.c.id == self.job.id)
+                                     .values(heartbeat_at=utcnow()))
+                    yield conn
+            finally:
+                if sqlite:
+                    conn.exec_driver_sql(f"PRAGMA cache_size={int(usual)}")
+
+    def slice_done(self, conn, rows: int) -> None:
+        self.done += rows
+        jobs.beat(conn, ImportJob, self.job.id, self.token, self.done)
+
+    def write_all(self) -> dict:
+        self.preflight()
+        fields = tuple(name for name in FIELDS if name in self.job.mapping)
+        updated, unchanged = self.update_matched(fields)
+        created = self.create_new()
+        return {"created_count": created, "updated_count": updated,
+                "unchanged_count": unchanged,
+                "done_rows": self.job.new_count + self.job.update_count + self.job.same_count}
+
+    def preflight(self) -> None:
+        job = self.job
+        with db.engine.connect() as conn:
+            taken = conn.execute(
+                select(rows_table.c.line, rows_table.c.code, clients.c.name)
+                .join(clients, clients.c.code_key == rows_table.c.code_key)
+                .where(rows_table.c.job_id == job.id, rows_table.c.status == RowStatus.NEW)
+                .order_by(rows_table.c.line).limit(5)).all()
+            if taken:
+                raise Conflict("code_taken", lines=[r.line for r in taken], value=taken[0].code,
+                               name=taken[0].name)
+            gone = conn.execute(
+                select(rows_table.c.line)
+                .outerjoin(clients, clients.c.id == rows_table.c.client_id)
+                .where(rows_table.c.job_id == job.id,
+                       rows_table.c.status.in_((RowStatus.UPDATE, RowStatus.SAME)),
+                       clients.c.id.is_(None))
+                .order_by(rows_table.c.line).limit(5)).scalars().all()
+        if gone:
+            raise Conflict("client_gone", lines=list(gone))
+
+    # --- Clients matched by code -------------------------------------------------------------
+    def update_matched(self, fields: tuple) -> tuple[int, int]:
+        """Update the clients matched by code, keeping each one's values before."""
+        job = self.job
+        with db.engine.connect() as conn:
+            stored = conn.execute(
+                select(rows_table.c.line, rows_table.c.client_id,
+                       *(rows_table.c[f] for f in fields))
+                .where(rows_table.c.job_id == job.id,
+                       rows_table.c.status.in_((RowStatus.UPDATE, RowStatus.SAME)))
+                .order_by(rows_table.c.line)).all()
+        updated = unchanged = 0
+        for start in range(0, len(stored), UPDATE_SLICE):
+            with self.transaction() as conn:
+                piece = stored[start:start + UPDATE_SLICE]
+                for first in range(0, len(piece), BATCH):
+                    done = self._update_batch(conn, piece[first:first + BATCH], fields)
+                    updated += done
+                    unchanged += len(piece[first:first + BATCH]) - done
+                self.slice_done(conn, len(piece))
+            _after_slice(job.id, self.done)
+        return updated, unchanged
+
+    def _update_batch(self, conn, batch, fields: tuple) -> int:
+        query = select(clients).where(clients.c.id.in_([r.client_id for r in batch]))
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        current = {c.id: c for c in conn.execute(query)}
+        changes, befores = [], []
+        now = utcnow()
+        for row in batch:
+            client = current.get(row.client_id)
+            if client is None:
+                raise Conflict("client_gone", lines=[row.line])
+            new_values = {name: getattr(client, name) for name in FIELDS}
+            before = {}
+            for name in fields:
+                value = row._mapping[name]
+                if name == "type" and value is None:
+                    continue
+                if name == "code" and code_key(value) == code_key(new_values[name]):
+                    continue
+                if value != new_values[name]:
+                    before[name] = new_values[name]
+                    new_values[name] = value
+            if not before:
+                befores.append({"b_line": row.line, "b_before": None,
+                                "b_status": RowStatus.SAME})
+                continue
+            keys = dict(zip(KEY_COLUMNS, client_keys(new_values["name"], new_values["code"],
+                                                     new_values["address"],
+                                                     new_values["email"])))
+            changes.append({"b_id": client.id, "b_version": client.version, "b_now": now,
+                            **{"b_" + name: value for name, value in new_values.items()},
+                            **{"b_" + name: value for name, value in keys.items()}})
+            befores.append({"b_line": row.line, "b_status": RowStatus.UPDATE,
+                            "b_before": before})
+        if changes:
+            statement = (
+                update(clients)
+                .where(clients.c.id == bindparam("b_id"),
+                       clients.c.version == bindparam("b_version"))
+                .values({**{name: bindparam("b_" + name) for name in (*FIELDS, *KEY_COLUMNS)},
+                         "version": clients.c.version + 1, "updated_at": bindparam("b_now")}))
+            result = conn.execute(statement, changes)
+            if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(changes):
+                raise Conflict("changed_meanwhile")
+        conn.execute(
+            update(rows_table)
+            .where(rows_table.c.job_id == self.job.id,
+                   rows_table.c.line == bindparam("b_line"))
+            .values(before=bindparam("b_before", type_=rows_table.c.before.type),
+                    status=bindparam("b_status")), befores)
+        return len(changes)
+
+    # --- New clients ----------------------------------------------------------------------
+    def create_new(self) -> int:
+        job = self.job
+        is_new = (rows_table.c.job_id == job.id, rows_table.c.status == RowStatus.NEW)
+        with db.engine.connect() as conn:
+            # The first line of each slice, counted by the database rather than by reading
+            # every line.
+            numbered = select(rows_table.c.line,
+                              func.row_number().over(order_by=rows_table.c.line).label("n")
+                              ).where(*is_new).subquery()
+            starts = conn.execute(select(numbered.c.line)
+                                  .where((numbered.c.n - 1) % CREATE_SLICE == 0)
+                                  .order_by(numbered.c.line)).scalars().all()
+        when = literal(utcnow(), clients.c.created_at.type)
+        columns = ("type", "name", "code", "address", "email", "phone", *KEY_COLUMNS,
+                   "created_at", "updated_at", "created_by_id", "import_job_id", "version")
+        created = 0
+        for index, first in enumerate(starts):
+            in_slice = rows_table.c.line >= first
+            if index + 1 < len(starts):
+                in_slice = in_slice & (rows_table.c.line < starts[index + 1])
+            source = (
+                select(func.coalesce(rows_table.c.type, "company"), rows_table.c.name,
+                       rows_table.c.code, rows_table.c.address, rows_table.c.email,
+                       rows_table.c.phone, *(rows_table.c[key] for key in KEY_COLUMNS),
+                       when, when, literal(job.created_by_id, clients.c.created_by_id.type),
+                       literal(job.id, clients.c.import_job_id.type),
+                       literal(1, clients.c.version.type))
+                .where(*is_new, in_slice)
+                .order_by(rows_table.c.line))
+            try:
+                with self.transaction() as conn:
+                    with _search_index_filled_in_bulk(conn) as index:
+                        ids = conn.execute(insert(clients).from_select(columns, source)
+                                           .returning(clients.c.id)).scalars().all()
+                        index(ids)
+                    self.slice_done(conn, len(ids))
+            except IntegrityError:
+                # A code taken by someone between the check (or preflight) and this slice.
+                raise Conflict("code_taken_meanwhile") from None
+            created += len(ids)
+            _after_slice(job.id, self.done)
+        return created
+
+
+# SQLite's client search index is kept by a trigger per inserted row. For a slice of many
+# new clients, filling it with one INSERT ... SELECT is faster: the triggers are dropped and
+# created again inside the slice's transaction (DDL is transactional in SQLite, and the slice
+# holds the write lock), so no other writer ever sees them missing, and a failed slice rolls
+# back to the triggers as they were.
+BULK_INDEX_MIN = 1000  # below this many new clients the triggers are as fast
+FTS5_AUTOMERGE = 4  # FTS5's default
+FTS5_HASHSIZE = 1024 * 1024  # FTS5's default: bytes of new index entries held before a flush
+BULK_HASHSIZE = 64 * 1024 * 1024  # a slice's whole index in one segment
+
+
+@contextmanager
+def _search_index_filled_in_bulk(conn):
+    """Yields index(ids): called with the ids just inserted, it fills their index entries
+    when the triggers were off for them, and does nothing when they were on."""
+    index = SEARCHABLE[clients.name]
+    if conn.dialect.name != "sqlite":
+        yield lambda ids: None
+        return
+    triggers = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
+        "AND name IN (?, ?, ?)", (clients.name, *index.triggers)).all()
+    if not triggers:
+        yield lambda ids: None
+        return
+    for name, _sql in triggers:
+        conn.exec_driver_sql(f"DROP TRIGGER {name}")
+    fts = index.fts
+    usual = dict(conn.exec_driver_sql(
+        f"SELECT k, v FROM {fts}_config WHERE k IN ('automerge', 'hashsize')").all())
+    # No merging of the index's segments while it fills; the next writes merge them.
+    _set_search_index(conn, fts, "automerge", 0)
+    _set_search_index(conn, fts, "hashsize", BULK_HASHSIZE)
+
+    def fill(ids):
+        # The slice holds the write lock and ids only grow (AUTOINCREMENT): the range
+        # between its first and last new id is exactly its clients.
+        if ids:
+            conn.exec_driver_sql(
+                f"INSERT INTO {fts}(rowid, {index.column}) SELECT id, {index.column} "
+                "FROM clients WHERE id BETWEEN ? AND ?", (min(ids), max(ids)))
+    yield fill
+    _set_search_index(conn, fts, "automerge", usual.get("automerge", FTS5_AUTOMERGE))
+    _set_search_index(conn, fts, "hashsize", usual.get("hashsize", FTS5_HASHSIZE))
+    for _name, sql in triggers:
+        conn.exec_driver_sql(sql)
+
+
+def _set_search_index(conn, fts: str, option: str, value) -> None:
+    conn.exec_driver_sql(f"INSERT INTO {fts}({fts}, rank) VALUES (?, ?)", (option, value))
+
+
+# --- Taking back ------------------------------------------------------------------------------
+def take_back(job_id: int) -> None:
+    """Undo what a run of this job committed, whatever became of its clients since: those it
+    created go (a client with projects stays: the database refuses), the values it changed
+    come back where nobody changed them again. Slice by slice, like the run."""
+    from .undo import delete_created, restore_updated
+
+    while delete_created(job_id, limit=CREATE_SLICE, everything=True):
+        db.session.commit()
+    restore_updated(job_id, {"restored": 0, "changed": [], "gone": 0}, forget=True)
+    db.session.commit()
+
+
+jobs.register(ImportJob, run_job, take_back)
