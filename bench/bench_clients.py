@@ -121,7 +121,7 @@ def bench_size(count: int, runs: int, rounds: int) -> dict:
     from clientapp import create_app
     from clientapp.auth.services import create_user
     from clientapp.clients.models import Client
-    from clientapp.clients.services import ListParams, count_clients
+    from clientapp.clients.services import client_params, count_clients
     from clientapp.extensions import db
 
     with tempfile.TemporaryDirectory() as folder:
@@ -139,7 +139,7 @@ def bench_size(count: int, runs: int, rounds: int) -> dict:
         with app.app_context():
             user_id = create_user("Bench", "bench@example.com", "bench password 1", "admin").id
             town = TOWNS[7].lower()
-            matches = count_clients(ListParams(q=town))
+            matches = count_clients(client_params(q=town))
             active = db.session.scalar(select(func.count()).select_from(Client)
                                        .where(Client.archived_at.is_(None)))
             profile_id = db.session.scalar(select(Client.id).where(Client.archived_at.is_(None))

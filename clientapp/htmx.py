@@ -7,7 +7,10 @@ boosted nor history restores; every other request gets the whole page. Both carr
 import json
 
 from flask import make_response, render_template, request
-from jinja2_fragments.flask import render_block
+from jinja2_fragments.flask import render_block, render_blocks
+
+# htmx stops polling an element whose request is answered with this status.
+STOP_POLLING = 286
 
 
 def is_htmx() -> bool:
@@ -22,10 +25,15 @@ def wants_fragment() -> bool:
     )
 
 
-def render(template: str, block: str | None = None, status: int = 200, trigger=None, **ctx):
-    """Render `block` of `template` for htmx, the whole template otherwise."""
+def render(template: str, block: str | list | None = None, status: int = 200, trigger=None,
+           **ctx):
+    """Render `block` of `template` for htmx (several blocks, one after the other, when
+    `block` is a list: the others usually swap out of band), the whole template otherwise."""
     if block and wants_fragment():
-        body = render_block(template, block, **ctx)
+        if isinstance(block, str):
+            body = render_block(template, block, **ctx)
+        else:
+            body = render_blocks(template, block, **ctx)
     else:
         body = render_template(template, **ctx)
     response = make_response(body, status)
@@ -66,3 +74,21 @@ def redirect_htmx(location: str, status: int = 303):
         response.headers["HX-Redirect"] = location
         return vary(response)
     return vary(redirect(location, status))
+
+
+def retarget(response, selector: str, swap: str | None = None):
+    """Swap the answer into `selector` (with `swap`) instead of the element that asked."""
+    response.headers["HX-Retarget"] = selector
+    if swap:
+        response.headers["HX-Reswap"] = swap
+    return response
+
+
+def push_url(response, url: str):
+    response.headers["HX-Push-Url"] = url
+    return response
+
+
+def replace_url(response, url: str):
+    response.headers["HX-Replace-Url"] = url
+    return response

@@ -72,9 +72,10 @@ class Listing:
     def default(self) -> str:
         return self.default_sort or self.sorts[0].key
 
-    def params(self, args, **fixed) -> "Params":
+    def params(self, args, path: dict | None = None, **fixed) -> "Params":
         """Read the list's parameters from `args` (request.args); `fixed` ones (a filter the
-        page itself sets) win."""
+        page itself sets) win; `path` holds the arguments of the endpoint's URL rule (a
+        list inside a page: the client's id)."""
         q = (args.get("q") or "").replace("\x00", "").strip()[:SEARCH_MAX] \
             if self.searchable else ""
         sort = args.get("sort") if args.get("sort") in self.sort_keys else self.default
@@ -90,7 +91,8 @@ class Listing:
             size = self.page_size
         filters = {f.name: f.read(args.get(f.name)) for f in self.filters}
         filters.update(fixed)
-        return Params(self, q, sort, page, size, tuple(sorted(filters.items())))
+        return Params(self, q, sort, page, size, tuple(sorted(filters.items())),
+                      tuple(sorted((path or {}).items())))
 
     def order(self, query, sort: str):
         """`query` ordered by `sort`, then by id in the same direction."""
@@ -126,6 +128,7 @@ class Params:
     page: int = 1
     size: int = 50
     filters: tuple = ()  # (name, value) pairs, sorted: hashable and comparable
+    path: tuple = ()  # (name, value) pairs of the endpoint's URL rule
 
     def __getattr__(self, name):
         # A filter reads like an attribute: params.view, params.client.
@@ -160,8 +163,12 @@ class Params:
             out["page"] = new.page
         return out
 
+    def base_url(self) -> str:
+        """The list's URL without its query (a GET form's action)."""
+        return url_for(self.listing.endpoint, **dict(self.path))
+
     def url(self, **changes) -> str:
-        return url_for(self.listing.endpoint, **self.args(**changes))
+        return url_for(self.listing.endpoint, **dict(self.path), **self.args(**changes))
 
     def sorted_by(self, key: str) -> str | None:
         """"ascending" or "descending" when the list is sorted by `key`, else None."""

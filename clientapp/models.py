@@ -3,3 +3,4 @@ from .auth.models import LoginAttempt, User  # noqa: F401
 from .clients.models import Client  # noqa: F401
 from .projects.models import Project  # noqa: F401
 from .imports import models  # noqa: F401  import jobs, rows, issues
+from .activity.models import Event  # noqa: F401

@@ -27,6 +27,10 @@ def init_app(app):
     def number_filter(value):
         return format_decimal(value or 0)
 
+    from .notices import kept
+
+    app.jinja_env.globals["kept_notices"] = kept
+
     @app.context_processor
     def globals_():
         return {

@@ -1,198 +1,193 @@
-/* Clientapp's small behaviours: error messages for htmx, menus, dialogs, notices.
-   No inline script or handler anywhere (the CSP forbids them): everything is delegated
-   from document so fragments swapped in later behave the same. */
+/* Clientapp's small behaviours, only what htmx and the browser do not do themselves:
+   - menus (popovers) move focus by arrow keys;
+   - confirmation dialogs open as modals, close on the closeDialog event, give focus back;
+   - notices and alerts can be dismissed, and plain notices fade;
+   - a swap that removes the focused element hands focus to the region's fallback;
+   - "select all" ticks a list's row checkboxes;
+   - a request that fails without an answer of ours says so in the alert region.
+   No inline script or handler anywhere (the CSP forbids them): everything is delegated from
+   document, so fragments swapped in later behave the same. */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
 
   function alertBox() { return document.getElementById("alerts"); }
 
-  function showAlert(text, link) {
+  /* Errors: htmx swaps our own error message into #alerts (responseHandling in base.html).
+     When the answer had none (a proxy's error page) or there was no answer, say it here. */
+  function showAlert(text) {
     var box = alertBox();
     if (!box) return;
-    box.textContent = "";
     var p = document.createElement("p");
     p.className = "alert";
-    p.textContent = text + " ";
-    if (link) {
-      var a = document.createElement("a");
-      a.href = link.getAttribute("href");
-      a.textContent = link.textContent;
-      p.appendChild(a);
-    }
+    var span = document.createElement("span");
+    span.textContent = text;
+    p.appendChild(span);
     var close = document.createElement("button");
     close.type = "button";
     close.className = "button button-quiet button-small";
     close.textContent = "×";
     close.setAttribute("aria-label", document.body.dataset.closeLabel || "Close");
-    close.addEventListener("click", function () { box.textContent = ""; });
+    close.setAttribute("data-dismiss", "");
     p.appendChild(close);
-    box.appendChild(p);
+    box.replaceChildren(p);
   }
-
-  /* An error the server answered (403, 404, 409, 429, 500…): show its own message.
-     The error page carries it in data-error-message; never swap a page into a fragment. */
-  document.addEventListener("htmx:responseError", function (evt) {
-    var xhr = evt.detail.xhr;
-    var text = document.body.dataset.errorGeneric;
-    var link = null;
-    try {
-      var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
-      var node = doc.querySelector("[data-error-message]");
-      if (node) {
-        text = node.getAttribute("data-error-message");
-        link = node.querySelector("a[href]");  /* e.g. "Reload the page" */
-      }
-    } catch (e) { /* keep the generic message */ }
-    showAlert(text, link);
+  document.addEventListener("htmx:beforeRequest", function () {
+    var box = alertBox();
+    if (box) box.replaceChildren();
+  });
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var box = alertBox();
+    if (evt.detail.failed && evt.detail.xhr && evt.detail.xhr.status >= 400 && box
+        && !box.childElementCount) {
+      showAlert(document.body.dataset.errorGeneric);
+    }
   });
   document.addEventListener("htmx:sendError", function () {
     showAlert(document.body.dataset.errorNetwork);
   });
-  document.addEventListener("htmx:beforeRequest", function () {
-    var box = alertBox();
-    if (box) box.textContent = "";
-  });
 
-  /* Menus: a button[aria-haspopup=menu][aria-controls] and its [role=menu] (hidden until
-     opened). Enter, Space or ArrowDown opens; arrows move; Escape closes and returns focus;
-     a click outside closes. Without JavaScript nojs.css shows the items as plain links. */
-  function items(menu) {
-    return Array.prototype.slice.call(menu.querySelectorAll("[role=menuitem]"));
+  /* Dismiss a notice or an alert; plain notices fade after their time (data-timeout). */
+  document.addEventListener("click", function (evt) {
+    var dismiss = evt.target.closest("[data-dismiss]");
+    if (dismiss) {
+      var box = dismiss.closest(".notice, .alert");
+      if (box) box.remove();
+    }
+  });
+  function fadeNotices(root) {
+    root.querySelectorAll("[data-timeout]").forEach(function (node) {
+      var ms = parseInt(node.getAttribute("data-timeout"), 10);
+      node.removeAttribute("data-timeout");
+      setTimeout(function () { if (node.isConnected) node.remove(); }, ms);
+    });
   }
-  function menuOf(button) { return document.getElementById(button.getAttribute("aria-controls")); }
-  /* An open menu floats (position: fixed) under its button, or above it when there is no
-     room below: inside a table that scrolls sideways it would otherwise be clipped by the
-     scroller (a row menu on the last rows was cut off). Positions are set through CSSOM,
-     which the CSP allows; the stylesheet has the rest (.menu-floating). */
-  function placeMenu(button, menu) {
+
+  /* Menus: a button[popovertarget] opens its [role=menu][popover]; the browser handles
+     opening, Escape, a click outside and giving focus back. Here: aria-expanded, focus on
+     the first (or, by ArrowUp, the last) item, arrows, Home, End. Where the browser cannot
+     place a popover by its invoker (no CSS anchor positioning), it is placed here. */
+  var anchored = window.CSS && CSS.supports && CSS.supports("position-area: bottom");
+  function items(menu) { return Array.prototype.slice.call(menu.querySelectorAll("[role=menuitem]")); }
+  function invokerOf(menu) { return document.querySelector("[popovertarget='" + menu.id + "']"); }
+  var focusLast = false;
+  function place(button, menu) {
     var r = button.getBoundingClientRect();
-    menu.classList.add("menu-floating");
     var w = menu.offsetWidth, h = menu.offsetHeight;
     var vw = document.documentElement.clientWidth, vh = window.innerHeight;
-    var left = Math.max(4, Math.min(r.right - w, vw - w - 4));
     var top = r.bottom + 4;
     if (top + h > vh - 4 && r.top - h - 4 >= 4) top = r.top - h - 4;
-    menu.style.left = left + "px";
+    menu.style.left = Math.max(4, Math.min(r.right - w, vw - w - 4)) + "px";
     menu.style.top = top + "px";
   }
-  function unplaceMenu(menu) {
-    menu.classList.remove("menu-floating");
-    menu.style.left = "";
-    menu.style.top = "";
-  }
-  function placeOpenMenus() {
-    document.querySelectorAll("[aria-haspopup=menu][aria-expanded=true]").forEach(function (b) {
-      var menu = menuOf(b);
-      if (menu && !menu.hidden) placeMenu(b, menu);
-    });
-  }
-  window.addEventListener("scroll", placeOpenMenus, {capture: true, passive: true});
-  window.addEventListener("resize", placeOpenMenus, {passive: true});
-  function closeMenu(button, refocus) {
-    var menu = menuOf(button);
-    if (menu) { menu.hidden = true; unplaceMenu(menu); }
-    button.setAttribute("aria-expanded", "false");
-    if (refocus) button.focus();
-  }
-  function closeAllMenus(except) {
-    document.querySelectorAll("[aria-haspopup=menu][aria-expanded=true]").forEach(function (b) {
-      if (b !== except) closeMenu(b, false);
-    });
-  }
-  function openMenu(button, focusLast) {
-    closeAllMenus(button);
-    var menu = menuOf(button);
-    if (!menu) return;
-    menu.hidden = false;
-    placeMenu(button, menu);
-    button.setAttribute("aria-expanded", "true");
-    var list = items(menu);
-    if (list.length) (focusLast ? list[list.length - 1] : list[0]).focus();
-  }
-  document.addEventListener("click", function (evt) {
-    var button = evt.target.closest("[aria-haspopup=menu]");
-    if (button) {
-      evt.preventDefault();
-      if (button.getAttribute("aria-expanded") === "true") closeMenu(button, false);
-      else openMenu(button, false);
-      return;
+  document.addEventListener("toggle", function (evt) {
+    var menu = evt.target;
+    if (!menu.matches || !menu.matches("[role=menu][popover]")) return;
+    var button = invokerOf(menu);
+    var open = evt.newState === "open";
+    if (button) button.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) {
+      if (!anchored && button) place(button, menu);
+      var list = items(menu);
+      if (list.length) (focusLast ? list[list.length - 1] : list[0]).focus();
     }
-    var item = evt.target.closest("[role=menuitem]");
-    if (item) {
-      var menu = item.closest("[role=menu]");
-      var owner = menu && document.querySelector("[aria-controls='" + menu.id + "']");
-      if (owner) setTimeout(function () { closeMenu(owner, false); }, 0);
-      return;
-    }
-    if (!evt.target.closest("[role=menu]")) closeAllMenus(null);
-  });
+    focusLast = false;
+  }, true);
   document.addEventListener("keydown", function (evt) {
-    var button = evt.target.closest && evt.target.closest("[aria-haspopup=menu]");
+    var button = evt.target.closest && evt.target.closest("[popovertarget]");
     if (button && (evt.key === "ArrowDown" || evt.key === "ArrowUp")) {
-      evt.preventDefault();
-      openMenu(button, evt.key === "ArrowUp");
+      var target = document.getElementById(button.getAttribute("popovertarget"));
+      if (target && target.matches("[role=menu]") && !target.matches(":popover-open")) {
+        evt.preventDefault();
+        focusLast = evt.key === "ArrowUp";
+        target.showPopover();
+      }
       return;
     }
     var menu = evt.target.closest && evt.target.closest("[role=menu]");
     if (!menu) return;
-    var owner = document.querySelector("[aria-controls='" + menu.id + "']");
     var list = items(menu);
     var i = list.indexOf(document.activeElement);
     if (evt.key === "ArrowDown") { evt.preventDefault(); list[(i + 1) % list.length].focus(); }
     else if (evt.key === "ArrowUp") { evt.preventDefault(); list[(i - 1 + list.length) % list.length].focus(); }
     else if (evt.key === "Home") { evt.preventDefault(); list[0].focus(); }
     else if (evt.key === "End") { evt.preventDefault(); list[list.length - 1].focus(); }
-    else if (evt.key === "Escape") { evt.preventDefault(); if (owner) closeMenu(owner, true); }
-    else if (evt.key === "Tab") { if (owner) closeMenu(owner, false); }
+    else if (evt.key === "Tab" && menu.matches(":popover-open")) { menu.hidePopover(); }
+  });
+  /* An item chosen closes its menu (a link that htmx handles does not navigate away). */
+  document.addEventListener("click", function (evt) {
+    var item = evt.target.closest("[role=menuitem]");
+    var menu = item && item.closest("[role=menu][popover]");
+    if (menu && menu.matches(":popover-open")) {
+      setTimeout(function () { if (menu.matches(":popover-open")) menu.hidePopover(); }, 0);
+    }
   });
 
-  /* Dialogs: a <dialog data-open-on-load> swapped in opens as a modal; any
-     [data-dialog-close] inside closes it; a closed dialog leaves the page and focus goes
-     back to what opened it. */
+  /* Dialogs: a <dialog data-open-on-load> swapped in opens as a modal; [data-dialog-close]
+     or the closeDialog event (sent by the server after a confirmed action) closes it; a
+     closed dialog leaves the page and focus goes back to what opened it. */
   var opener = null;
   document.addEventListener("htmx:beforeRequest", function (evt) {
-    if (evt.detail.elt && evt.detail.elt.matches("[role=menuitem], button, a")) opener = evt.detail.elt;
+    var elt = evt.detail.elt;
+    if (elt && elt.matches("[role=menuitem], button, a")) {
+      var menu = elt.closest("[role=menu]");
+      opener = (menu && invokerOf(menu)) || elt;
+    }
   });
   function wireDialogs(root) {
     root.querySelectorAll("dialog[data-open-on-load]").forEach(function (dialog) {
       dialog.removeAttribute("data-open-on-load");
       var back = opener;
-      if (back && back.closest("[role=menu]")) {
-        var m = back.closest("[role=menu]");
-        back = document.querySelector("[aria-controls='" + m.id + "']") || back;
-      }
       dialog.addEventListener("close", function () {
         dialog.remove();
-        if (back && document.body.contains(back)) back.focus();
+        if (back && back.isConnected) back.focus();
       });
       if (!dialog.open) dialog.showModal();
     });
   }
   document.addEventListener("click", function (evt) {
     var closer = evt.target.closest("[data-dialog-close]");
-    if (closer) {
-      var dialog = closer.closest("dialog");
-      if (dialog) { evt.preventDefault(); dialog.close(); }
-    }
+    var dialog = closer && closer.closest("dialog");
+    if (dialog) { evt.preventDefault(); dialog.close(); }
   });
-  document.addEventListener("htmx:load", function (evt) { wireDialogs(evt.detail.elt.parentNode || document); });
-  document.addEventListener("DOMContentLoaded", function () { wireDialogs(document); });
+  document.addEventListener("closeDialog", function () {
+    document.querySelectorAll("dialog[open]").forEach(function (dialog) { dialog.close(); });
+  });
 
-  /* Notices that offer Undo fade after their time (data-timeout, in ms). */
-  document.addEventListener("htmx:load", function (evt) {
-    var root = evt.detail.elt.parentNode || document;
-    root.querySelectorAll("[data-timeout]").forEach(function (node) {
-      var ms = parseInt(node.getAttribute("data-timeout"), 10);
-      node.removeAttribute("data-timeout");
-      setTimeout(function () { if (node.parentNode) node.remove(); }, ms);
+  /* A swap that takes away the focused element (a list reloaded after its row was archived)
+     gives focus to the new content's [data-focus-fallback], not to nowhere. */
+  var focusLost = false;
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var active = document.activeElement;
+    var target = evt.detail.target;
+    focusLost = !active || active === document.body || (target && target.contains(active));
+  });
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    var active = document.activeElement;
+    if (!focusLost || (active && active !== document.body)) return;
+    var root = evt.detail.elt;
+    var fallback = root && (root.matches("[data-focus-fallback]") ? root
+      : root.querySelector && root.querySelector("[data-focus-fallback]"));
+    if (fallback) fallback.focus();
+  });
+
+  /* "Select all on this page": ticks the row checkboxes of its form. */
+  document.addEventListener("change", function (evt) {
+    var all = evt.target.closest && evt.target.closest("[data-select-all]");
+    if (!all) return;
+    document.querySelectorAll("input[type=checkbox][name=ids][form='" +
+      all.getAttribute("data-select-all") + "']").forEach(function (box) {
+      box.checked = all.checked;
     });
   });
 
-  /* Focus the first field marked data-focus in content just swapped in (an inline form). */
-  document.addEventListener("htmx:afterSettle", function (evt) {
-    var target = evt.detail.elt;
-    var field = target && target.querySelector && target.querySelector("[data-focus]");
-    if (field) field.focus();
+  document.addEventListener("htmx:load", function (evt) {
+    var root = evt.detail.elt.parentNode || document;
+    wireDialogs(root);
+    fadeNotices(root);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    wireDialogs(document);
+    fadeNotices(document);
   });
 })();

@@ -1,8 +1,8 @@
-"""The client list: search, sort, pages, views, quick add, the row menu, archive, unarchive,
-delete and the bulk actions. Every route as a page and as an htmx fragment; each rule with
-a test that fails without it; who may do what."""
+"""The client list: search, filters, sort, pages, views, quick add, the row menu, archive,
+unarchive, delete and the bulk actions. Every route as a page and as an htmx fragment; each
+rule with a test that fails without it; who may do what."""
 import html
-import re
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -16,8 +16,8 @@ from clientapp.extensions import db
 
 from .conftest import assert_fragment, assert_page
 from .factories import add_client, add_project, load_client as load
+from .html import attr, find, one, text_of, texts, words
 
-ON_LIST = {"HX-Current-URL": "http://localhost/clients"}
 MARKUP = '<img src=x onerror=alert(1)>'
 HX_MARKUP = '<div hx-get="/x" hx-trigger="load">'
 
@@ -46,21 +46,18 @@ def body(response) -> str:
     return response.get_data(as_text=True)
 
 
-def text_of(response) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body(response))).split())
-
-
 def row_names(response) -> list[str]:
     """The client names of the list's rows, top to bottom."""
-    rows = re.findall(r'<th scope="row" class="name-col"><a href="/clients/\d+">(.*?)</a>',
-                      body(response))
-    return [html.unescape(name) for name in rows]
+    return texts(response, "#client-rows th.name-col > a")
 
 
-def list_fragment(response) -> str:
-    text = body(response)
-    start = text.index('<div id="client-list"')
-    return text[start:]
+def events_of(response) -> set:
+    """The events an answer sends (HX-Trigger), by name."""
+    return set(json.loads(response.headers.get("HX-Trigger") or "{}"))
+
+
+def notice_text(response) -> str:
+    return " ".join(texts(response, ".notice .notice-text"))
 
 
 # --- the list: pages and fragments ------------------------------------------------------
@@ -70,15 +67,19 @@ def test_list_page_and_fragment(app, admin_client):
     page = admin_client.get("/clients")
     assert_page(page)
     assert row_names(page) == ["Acme", "Globex"]
-    assert '<h1>Clients</h1>' in body(page)
-    assert 'id="client-search"' in body(page) and "Search clients" in body(page)
+    assert texts(page, "h1") == ["Clients"]
+    assert one(page, "label[for=client-search]").text() == "Search clients"
 
     fragment = admin_client.get("/clients?q=glo", htmx=True)
     assert_fragment(fragment, "client-list")
     assert row_names(fragment) == ["Globex"]
     # The search box is outside the fragment: typing is never interrupted by a swap.
-    assert 'id="client-search"' not in body(fragment)
+    assert not find(fragment, "#client-search")
     assert fragment.headers["HX-Push-Url"] == "/clients?q=glo"
+    # The list reloads itself, with its own URL, when a write changed the clients.
+    listing = one(fragment, "#client-list")
+    assert listing.attributes["hx-get"] == "/clients?q=glo"
+    assert listing.attributes["hx-trigger"] == "clientsChanged from:body"
 
 
 def test_boosted_and_history_restore_get_the_whole_page(admin_client):
@@ -93,14 +94,30 @@ def test_fifty_a_page_with_the_total(app, admin_client):
     assert len(row_names(first)) == 50
     assert "1–50 of 120 clients" in text_of(first)
     assert "Page 1 of 3" in text_of(first)
-    assert 'href="/clients?page=2"' in body(first)
+    pager = one(first, "nav.pagination")
+    assert [a.attributes["href"] for a in pager.css("a[hx-get]")] == \
+        ["/clients?page=2", "/clients?page=3", "/clients?page=2", "/clients?page=3"]
+    assert pager.css_first("[aria-current=page]").text(strip=True).endswith("1")
 
     last = admin_client.get("/clients?page=3", htmx=True)
     assert_fragment(last, "client-list")
     assert row_names(last)[0] == "Client 100" and len(row_names(last)) == 20
     assert "101–120 of 120 clients" in text_of(last)
-    assert 'rel="prev" href="/clients?page=2"' in body(last)
-    assert 'rel="next"' not in body(last)
+    assert attr(last, "a[rel=prev]", "href") == "/clients?page=2"
+    assert texts(last, "nav.pagination a")[:2] == ["First", "Previous"]
+    assert not find(last, "a[rel=next]")
+
+
+def test_page_size_is_25_50_or_100_and_stays_in_the_url(app, admin_client):
+    add_clients(app, [f"Client {i:03d}" for i in range(120)])
+    page = admin_client.get("/clients?size=25", htmx=True)
+    assert len(row_names(page)) == 25 and "Page 1 of 5" in text_of(page)
+    assert page.headers["HX-Push-Url"] == "/clients?size=25"
+    assert attr(page, "a[rel=next]", "href") == "/clients?size=25&page=2"
+    assert one(page, "select[name=size] option[selected]").text() == "25"
+    assert len(row_names(admin_client.get("/clients?size=100"))) == 100
+    # Anything else is the default.
+    assert len(row_names(admin_client.get("/clients?size=1000"))) == 50
 
 
 def test_a_page_past_the_end_shows_the_last_and_the_url_says_so(app, admin_client):
@@ -199,13 +216,19 @@ def test_sort_by_name_code_and_date_added(app, admin_client):
 
 def test_sort_headers_say_the_order_and_reverse_it(app, admin_client):
     add_client(app, "Acme")
-    text = body(admin_client.get("/clients?q=ac"))
-    assert 'aria-sort="ascending"><a class="sort-link" href="/clients?q=ac&amp;sort=-name"' in text
-    assert 'href="/clients?q=ac&amp;sort=code"' in text
+    page = admin_client.get("/clients?q=ac")
+    name = one(page, "th[aria-sort]")
+    assert name.attributes["aria-sort"] == "ascending"
+    assert name.css_first("a").attributes["href"] == "/clients?q=ac&sort=-name"
+    headers = {words(th): th.css_first("a").attributes["href"]
+               for th in find(page, "thead th") if th.css_first("a.sort-link")}
+    assert headers["Code ↕"] == "/clients?q=ac&sort=code"
     # Date added starts with the newest.
-    assert 'href="/clients?q=ac&amp;sort=-created"' in text
-    text = body(admin_client.get("/clients?sort=-created"))
-    assert 'aria-sort="descending"><a class="sort-link" href="/clients?sort=created"' in text
+    assert headers["Added ↕"] == "/clients?q=ac&sort=-created"
+    page = admin_client.get("/clients?sort=-created")
+    added = one(page, "th[aria-sort]")
+    assert added.attributes["aria-sort"] == "descending"
+    assert added.css_first("a").attributes["href"] == "/clients?sort=created"
 
 
 def test_unknown_arguments_fall_back_to_the_default_view(app, admin_client):
@@ -250,14 +273,17 @@ def test_view_links_keep_the_search_and_the_sort(app, admin_client):
 
 
 def test_empty_states_say_what_to_do(app, admin_client, viewer_client):
-    text = text_of(admin_client.get("/clients"))
-    assert "No clients yet." in text and "Add your first client with “Add client”" in text
+    empty = admin_client.get("/clients")
+    assert "No clients yet." in text_of(empty)
+    # Two ways to start, as buttons, not a sentence repeating the page's own.
+    assert texts(empty, ".empty .button") == ["Add client", "Import a file"]
     assert "Clients appear here once a manager adds them." in text_of(viewer_client.get("/clients"))
+    assert not find(viewer_client.get("/clients"), ".empty .button")
 
     add_client(app, "Acme")
-    text = text_of(admin_client.get("/clients?q=zzz"))
-    assert "No client matches “zzz”." in text and "Clear the search" in text
-    assert 'href="/clients">Clear the search' in body(admin_client.get("/clients?q=zzz"))
+    response = admin_client.get("/clients?q=zzz")
+    assert "No client matches “zzz”." in text_of(response)
+    assert attr(response, ".empty a", "href") == "/clients"
     assert "No archived clients." in text_of(admin_client.get("/clients?view=archived"))
 
 
@@ -274,16 +300,21 @@ def test_more_actions_link_import_and_export_with_the_view(make_app, admin_id):
 
         import_url = url_for("imports.new_import")
         export_url = url_for("imports.export_clients", q="acme", sort="-name", view="all")
-    text = body(client.get("/clients?q=acme&sort=-name&view=all&page=2"))
-    assert 'aria-controls="more-actions-menu">More actions</button>' in text
+    page = client.get("/clients?q=acme&sort=-name&view=all&page=2")
+    button = one(page, "#more-actions-button")
+    assert button.text() == "More actions"
+    assert button.attributes["popovertarget"] == "more-actions-menu"
+    assert "popover" in one(page, "#more-actions-menu").attributes
     # The list's own row beside it.
-    assert text.index("Add client") < text.index("More actions")
-    assert f'<a role="menuitem" href="{html.escape(import_url)}">Import</a>' in text
-    assert f'<a role="menuitem" href="{html.escape(export_url)}">Export</a>' in text
+    assert body(page).index("Add client") < body(page).index("More actions")
+    items = {a.text(): a.attributes["href"] for a in find(page, "#more-actions-menu a")}
+    assert items == {"Import": import_url, "Export": export_url}
     # After a new search the Export link follows the view (out of band).
-    fragment = body(client.get("/clients?q=glo", htmx=True))
-    assert 'id="more-actions" hx-swap-oob="true"' in fragment
-    assert "q=glo" in fragment.split('id="more-actions"')[1]
+    fragment = client.get("/clients?q=glo", htmx=True)
+    oob = one(fragment, "#more-actions")
+    assert oob.attributes["hx-swap-oob"] == "true"
+    assert "q=glo" in oob.css_first("a[role=menuitem]:last-child").attributes["href"] \
+        or any("q=glo" in a.attributes["href"] for a in oob.css("a"))
 
 
 # --- quick add -------------------------------------------------------------------------
@@ -304,17 +335,18 @@ def test_quick_add_form_page_and_fragment(admin_client):
 
 def test_quick_add_puts_the_new_client_on_top_at_once(app, admin_client, admin_id):
     add_clients(app, ["Alpha", "Bravo"])
-    response = admin_client.post("/clients/add", data={"name": "  Zulu  "}, htmx=True,
-                                 headers=ON_LIST)
+    response = admin_client.post("/clients/add", data={"name": "  Zulu  "}, htmx=True)
     assert_fragment(response, "quick-add")
-    text = body(response)
-    # The form comes back empty for the next one, the list rides along out of band.
-    assert 'value=""' in text.split('id="client-list"')[0]
-    assert '<div id="client-list" class="client-list" hx-swap-oob="true">' in text
-    assert row_names(response) == ["Zulu", "Alpha", "Bravo"]
-    assert '<span class="badge badge-new">New</span>' in text
-    assert "Client “Zulu” created." in text_of(response)
-    assert 'hx-swap-oob="beforeend:#notices"' in text
+    # The form comes back empty for the next one, with a notice, and the list hears of it.
+    assert attr(response, "#quick-add input[name=name]", "value") == ""
+    assert one(response, "[hx-swap-oob]").attributes["hx-swap-oob"] == "afterbegin:#notices"
+    assert notice_text(response) == "Client “Zulu” created."
+    assert events_of(response) == {"clientsChanged"}
+    # The list the event reloads has it on top, marked new; once.
+    reloaded = admin_client.get("/clients", htmx=True)
+    assert row_names(reloaded) == ["Zulu", "Alpha", "Bravo"]
+    assert texts(reloaded, ".row-new .badge-new") == ["New"]
+    assert row_names(admin_client.get("/clients", htmx=True)) == ["Alpha", "Bravo", "Zulu"]
     with app.app_context():
         client = db.session.scalars(select(Client).where(Client.name == "Zulu")).one()
         assert client.created_by_id == admin_id and client.archived_at is None
@@ -349,23 +381,22 @@ def test_quick_add_refuses_a_bad_name(app, admin_client, name, message):
 
 def test_quick_add_asks_before_creating_a_look_alike(app, admin_client):
     existing = add_client(app, "Acme, Inc.")
-    response = admin_client.post("/clients/add", data={"name": "ACMÉ sarl"}, htmx=True,
-                                 headers=ON_LIST)
+    response = admin_client.post("/clients/add", data={"name": "ACMÉ sarl"}, htmx=True)
     assert_fragment(response, "quick-add")
-    text = body(response)
-    assert "A client with a similar name already exists:" in text
-    assert f'<a href="/clients/{existing}">Acme, Inc.</a>' in text
-    assert ">Create anyway</button>" in text
-    assert 'name="confirm_similar" type="hidden" value="ACMÉ sarl"' in text
+    assert "A client with a similar name already exists:" in text_of(response)
+    assert attr(response, ".banner a", "href") == f"/clients/{existing}"
+    assert one(response, "button[type=submit]").text() == "Create anyway"
+    assert attr(response, "input[name=confirm_similar]", "value") == "ACMÉ sarl"
+    assert not events_of(response)
     with app.app_context():
         assert len(db.session.scalars(select(Client)).all()) == 1
 
     # The user changed the name after the warning: the check runs again.
-    again = admin_client.post("/clients/add", htmx=True, headers=ON_LIST,
+    again = admin_client.post("/clients/add", htmx=True,
                               data={"name": "acme", "confirm_similar": "Other name"})
-    assert "Create anyway" in body(again)
+    assert "Create anyway" in text_of(again)
 
-    confirmed = admin_client.post("/clients/add", htmx=True, headers=ON_LIST,
+    confirmed = admin_client.post("/clients/add", htmx=True,
                                   data={"name": "ACMÉ sarl", "confirm_similar": "ACMÉ sarl"})
     assert_fragment(confirmed, "quick-add")
     with app.app_context():
@@ -387,37 +418,39 @@ def menu_of(response, client_id) -> str:
     return text[start:text.index("</ul>", start)]
 
 
+def menu_of(response, client_id):
+    return one(response, f"#client-menu-{client_id}")
+
+
 def test_row_menu_for_writers(app, manager_client):
     active, archived = add_clients(app, ["Acme", "Old Co"])
     archive_now(app, archived)
     response = manager_client.get("/clients?view=all")
-    text = body(response)
-    assert (f'aria-haspopup="menu" aria-expanded="false" aria-controls="client-menu-{active}">'
-            '<span aria-hidden="true">⋮</span><span class="visually-hidden">Actions for Acme</span>'
-            ) in text
+    button = one(response, f"#client-actions-{active}")
+    assert button.attributes["popovertarget"] == f"client-menu-{active}"
+    assert button.attributes["aria-haspopup"] == "menu"
+    assert words(button) == "⋮ Actions for Acme"
     menu = menu_of(response, active)
-    assert 'role="menu" hidden' in menu
-    assert f'<a role="menuitem" href="/clients/{active}">View</a>' in menu
-    assert f'<a role="menuitem" href="/clients/{active}/edit">Edit</a>' in menu
-    assert f'href="/clients/{active}/archive" hx-get="/clients/{active}/archive"' in menu
-    assert f'href="/clients/{active}/delete"' in menu and ">Delete</a>" in menu
-    assert "Unarchive" not in menu
+    assert menu.attributes["role"] == "menu" and "popover" in menu.attributes
+    items = {words(i): i.attributes for i in menu.css("[role=menuitem]")}
+    assert list(items) == ["View", "Edit", "Archive", "Delete"]
+    assert items["View"]["href"] == f"/clients/{active}"
+    assert items["Edit"]["href"] == f"/clients/{active}/edit"
+    assert items["Archive"]["hx-get"] == f"/clients/{active}/archive"
+    assert items["Delete"]["href"] == f"/clients/{active}/delete"
     old = menu_of(response, archived)
-    assert f'action="/clients/{archived}/unarchive"' in old
-    assert '<button type="submit" role="menuitem">Unarchive</button>' in old
-    assert ">Archive</a>" not in old
+    assert [words(i) for i in old.css("[role=menuitem]")] == \
+        ["View", "Edit", "Unarchive", "Delete"]
+    assert old.css_first("form").attributes["action"] == f"/clients/{archived}/unarchive"
 
 
 def test_viewer_sees_view_only(app, viewer_client):
     client_id = add_client(app, "Acme")
     response = viewer_client.get("/clients")
-    menu = menu_of(response, client_id)
-    assert ">View</a>" in menu
-    for word in ("Edit", "Archive", "Delete", "Unarchive"):
-        assert word not in menu
-    text = body(response)
-    assert "Add client" not in text and 'type="checkbox"' not in text
-    assert "Archive selected" not in text
+    assert texts(response, f"#client-menu-{client_id} [role=menuitem]") == ["View"]
+    assert "Add client" not in text_of(response)
+    assert not find(response, "input[type=checkbox]")
+    assert "Archive selected" not in text_of(response)
 
 
 # --- archive, unarchive ----------------------------------------------------------------
@@ -427,52 +460,59 @@ def test_archive_confirmation_page_and_dialog(app, admin_client):
     page = admin_client.get(f"/clients/{client_id}/archive",
                             headers={"Referer": "http://localhost/clients?q=ac"})
     assert_page(page)
-    text = body(page)
-    assert '<h1 id="client-dialog-title">Archive “Acme”?</h1>' in text
-    assert '<label for="archive-reason">Reason (optional)</label>' in text
-    assert '<a class="button" href="/clients?q=ac">Cancel</a>' in text
-    assert '<input type="hidden" name="next" value="/clients?q=ac">' in text
+    assert texts(page, "h1#client-dialog-title") == ["Archive “Acme”?"]
+    assert one(page, "label[for=archive-reason]").text() == "Reason (optional)"
+    assert attr(page, "#client-dialog a.button", "href") == "/clients?q=ac"  # Cancel
+    assert attr(page, "#client-dialog input[name=next]", "value") == "/clients?q=ac"
 
-    dialog = admin_client.get(f"/clients/{client_id}/archive", htmx=True, headers=ON_LIST)
+    dialog = admin_client.get(f"/clients/{client_id}/archive", htmx=True)
     assert_fragment(dialog, "client-dialog")
-    text = body(dialog)
-    assert text.lstrip().startswith('<dialog id="client-dialog"')
-    assert "data-open-on-load" in text and 'aria-labelledby="client-dialog-title"' in text
-    assert "data-dialog-close>Cancel</button>" in text and ">Archive</button>" in text
-    assert 'hx-target="#client-list"' in text
+    root = one(dialog, "dialog#client-dialog")
+    assert "data-open-on-load" in root.attributes
+    assert root.attributes["aria-labelledby"] == "client-dialog-title"
+    assert texts(dialog, "button") == ["Cancel", "Archive"]
+    # Its answer is a notice for the notices region.
+    form = one(dialog, "form")
+    assert (form.attributes["hx-target"], form.attributes["hx-swap"]) == ("#notices", "afterbegin")
     assert load(app, client_id).archived_at is None  # a GET never writes
 
 
 def test_archive_from_the_list_in_place_with_undo(app, admin_client):
     acme, globex = add_clients(app, ["Acme", "Globex"])
     response = admin_client.post(f"/clients/{acme}/archive", data={"reason": "Went bust"},
-                                 htmx=True, headers=ON_LIST)
-    assert_fragment(response, "client-list")
-    assert row_names(response) == ["Globex"]
-    text = body(response)
-    assert '<div id="client-dialog" hx-swap-oob="delete"></div>' in text
-    notice = text.split('hx-swap-oob="beforeend:#notices"')[1]
-    assert "“Acme” archived." in notice and ">Undo</button>" in notice
-    assert f'hx-post="/clients/{acme}/unarchive"' in notice and "data-timeout" in notice
-    assert response.headers["HX-Replace-Url"] == "/clients"
+                                 htmx=True)
+    assert response.status_code == 200 and "<html" not in body(response)
+    # A notice with Undo, and events: the list reloads, the dialog closes.
+    assert notice_text(response) == "“Acme” archived."
+    undo = one(response, ".notice form")
+    assert undo.attributes["hx-post"] == f"/clients/{acme}/unarchive"
+    # Undo's answer replaces this notice, never sits beside it.
+    assert (undo.attributes["hx-target"], undo.attributes["hx-swap"]) == \
+        ("closest .notice", "outerHTML")
+    assert events_of(response) == {"clientsChanged", "clientUpdated", "closeDialog"}
     client = load(app, acme)
     assert client.archived_at is not None and client.archive_reason == "Went bust"
+    assert row_names(admin_client.get("/clients", htmx=True)) == ["Globex"]
 
-    undo = admin_client.post(f"/clients/{acme}/unarchive", htmx=True, headers=ON_LIST)
-    assert_fragment(undo, "client-list")
-    assert row_names(undo) == ["Acme", "Globex"]
-    assert "“Acme” is active again." in text_of(undo)
+    undone = admin_client.post(f"/clients/{acme}/unarchive", htmx=True)
+    assert notice_text(undone) == "“Acme” is active again."
+    assert not find(undone, ".notice form")
+    assert {"clientsChanged", "clientUpdated"} <= events_of(undone)
     client = load(app, acme)
     assert client.archived_at is None and client.archive_reason is None
+    assert row_names(admin_client.get("/clients", htmx=True)) == ["Acme", "Globex"]
 
 
-def test_archive_keeps_the_view_on_screen(app, admin_client):
+def test_the_list_reloads_itself_with_the_view_on_screen(app, admin_client):
     acme, _ = add_clients(app, ["Acme", "Acme Two"])
-    response = admin_client.post(f"/clients/{acme}/archive", htmx=True,
-                                 headers={"HX-Current-URL": "http://localhost/clients?q=acme&view=all"})
+    shown = admin_client.get("/clients?q=acme&view=all", htmx=True)
+    reload_url = attr(shown, "#client-list", "hx-get")
+    assert reload_url == "/clients?q=acme&view=all"
+    admin_client.post(f"/clients/{acme}/archive", htmx=True)
     # Show archives is on: the row stays, with its badge.
-    assert row_names(response) == ["Acme", "Acme Two"]
-    assert response.headers["HX-Replace-Url"] == "/clients?q=acme&view=all"
+    reloaded = admin_client.get(reload_url, htmx=True)
+    assert row_names(reloaded) == ["Acme", "Acme Two"]
+    assert texts(reloaded, f"#client-row-{acme} .badge-warn") == ["Archived"]
 
 
 def test_archive_without_javascript(app, admin_client):
@@ -483,12 +523,15 @@ def test_archive_without_javascript(app, admin_client):
     assert load(app, client_id).archived_at is not None
     assert load(app, client_id).archive_reason is None
     page = admin_client.get("/clients?sort=code")
-    assert "“Acme” archived." in text_of(page)
-    assert f'action="/clients/{client_id}/unarchive"' in body(page).split('id="notices"')[1]
-    # Unarchive without JavaScript too.
-    response = admin_client.post(f"/clients/{client_id}/unarchive")
+    assert notice_text(page) == "“Acme” archived."
+    assert attr(page, "#notices .notice form", "action") == f"/clients/{client_id}/unarchive"
+    # Shown once.
+    assert not find(admin_client.get("/clients?sort=code"), "#notices .notice")
+    # Unarchive without JavaScript too: back where it was asked from.
+    response = admin_client.post(f"/clients/{client_id}/unarchive",
+                                 data={"next": "/clients?view=archived"})
     assert response.status_code == 303
-    assert response.headers["Location"] == f"/clients/{client_id}"
+    assert response.headers["Location"] == "/clients?view=archived"
     assert load(app, client_id).archived_at is None
 
 
@@ -496,45 +539,49 @@ def test_next_never_leaves_the_site(app, admin_client):
     client_id = add_client(app, "Acme")
     for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
         response = admin_client.post(f"/clients/{client_id}/archive", data={"next": target})
-        assert response.headers["Location"] == f"/clients/{client_id}", target
+        assert response.headers["Location"] == "/clients", target
         admin_client.post(f"/clients/{client_id}/unarchive")
 
 
-def test_archive_from_the_profile_goes_back_to_it(app, admin_client):
+def test_archive_from_the_profile_refreshes_its_header(app, admin_client):
     client_id = add_client(app, "Acme")
-    profile = {"HX-Current-URL": f"http://localhost/clients/{client_id}"}
-    dialog = admin_client.get(f"/clients/{client_id}/archive", htmx=True,
-                              headers={**profile, "Referer": f"http://localhost/clients/{client_id}"})
-    assert 'hx-swap="none"' in body(dialog) and "#client-list" not in body(dialog)
-    response = admin_client.post(f"/clients/{client_id}/archive", htmx=True, headers=profile,
+    profile = admin_client.get(f"/clients/{client_id}")
+    head = one(profile, "#profile-head")
+    assert head.attributes["hx-trigger"] == "clientUpdated from:body"
+    archive = one(profile, f"#client-menu-profile a[href='/clients/{client_id}/archive']")
+    assert archive.attributes["hx-get"] == f"/clients/{client_id}/archive"
+    response = admin_client.post(f"/clients/{client_id}/archive", htmx=True,
                                  data={"next": f"/clients/{client_id}"})
-    assert response.status_code == 200
-    assert response.headers["HX-Redirect"] == f"/clients/{client_id}"
-    unarchive = admin_client.post(f"/clients/{client_id}/unarchive", htmx=True, headers=profile)
-    assert unarchive.headers["HX-Redirect"] == f"/clients/{client_id}"
-    # The list's notice is not left waiting for the next visit to the list.
-    assert "archived." not in text_of(admin_client.get("/clients"))
+    assert response.status_code == 200 and "HX-Redirect" not in response.headers
+    assert "clientUpdated" in events_of(response)
+    assert "Archived on" in text_of(admin_client.get(f"/clients/{client_id}"))
+    unarchive = admin_client.post(f"/clients/{client_id}/unarchive", htmx=True,
+                                  data={"next": f"/clients/{client_id}"})
+    assert "clientUpdated" in events_of(unarchive)
+    # A notice shown in place is not left waiting for the next page.
+    assert not find(admin_client.get("/clients"), "#notices .notice")
 
 
 def test_archive_reason_too_long_is_refused_in_the_dialog(app, admin_client):
     client_id = add_client(app, "Acme")
     response = admin_client.post(f"/clients/{client_id}/archive", data={"reason": "x" * 501},
-                                 htmx=True, headers=ON_LIST)
+                                 htmx=True)
     assert_fragment(response, "client-dialog", 422)
     assert response.headers["HX-Retarget"] == "#client-dialog"
     assert response.headers["HX-Reswap"] == "outerHTML"
     assert "Use at most 500 characters." in text_of(response)
-    assert 'aria-invalid="true"' in body(response)
+    assert attr(response, "textarea", "aria-invalid") == "true"
+    assert not events_of(response)
     assert load(app, client_id).archived_at is None
     assert_page(admin_client.post(f"/clients/{client_id}/archive", data={"reason": "x" * 501}), 422)
 
 
 def test_archived_rows_page_back_when_the_last_one_goes(app, admin_client):
     ids = add_clients(app, [f"Client {i:03d}" for i in range(51)])
-    response = admin_client.post(f"/clients/{ids[-1]}/archive", htmx=True,
-                                 headers={"HX-Current-URL": "http://localhost/clients?page=2"})
-    assert response.headers["HX-Replace-Url"] == "/clients"
-    assert len(row_names(response)) == 50
+    admin_client.post(f"/clients/{ids[-1]}/archive", htmx=True)
+    reloaded = admin_client.get("/clients?page=2", htmx=True)
+    assert reloaded.headers["HX-Push-Url"] == "/clients"
+    assert len(row_names(reloaded)) == 50
 
 
 # --- delete ----------------------------------------------------------------------------
@@ -544,29 +591,31 @@ def test_delete_a_client_without_projects(app, admin_client):
     page = admin_client.get(f"/clients/{acme}/delete")
     assert_page(page)
     assert "Delete “Acme”?" in text_of(page) and "cannot be undone" in text_of(page)
-    dialog = admin_client.get(f"/clients/{acme}/delete", htmx=True, headers=ON_LIST)
+    dialog = admin_client.get(f"/clients/{acme}/delete", htmx=True)
     assert_fragment(dialog, "client-dialog")
-    assert ">Delete</button>" in body(dialog) and "data-dialog-close>Cancel</button>" in body(dialog)
+    assert texts(dialog, "button") == ["Cancel", "Delete"]
 
-    response = admin_client.post(f"/clients/{acme}/delete", htmx=True, headers=ON_LIST)
-    assert_fragment(response, "client-list")
-    assert row_names(response) == ["Globex"]
-    assert "“Acme” deleted." in text_of(response)
-    assert "Undo" not in body(response)
+    response = admin_client.post(f"/clients/{acme}/delete", htmx=True,
+                                 headers={"Referer": "http://localhost/clients"})
+    assert notice_text(response) == "“Acme” deleted."
+    assert not find(response, ".notice form")  # no Undo for a delete
+    assert events_of(response) == {"clientsChanged", "clientUpdated", "closeDialog"}
     assert load(app, acme) is None
+    assert row_names(admin_client.get("/clients", htmx=True)) == ["Globex"]
 
     response = admin_client.post(f"/clients/{globex}/delete")
     assert response.status_code == 303 and response.headers["Location"] == "/clients"
     assert load(app, globex) is None
-    assert "“Globex” deleted." in text_of(admin_client.get("/clients"))
+    assert notice_text(admin_client.get("/clients")) == "“Globex” deleted."
 
 
 def test_delete_from_the_profile_goes_to_the_list(app, admin_client):
     client_id = add_client(app, "Acme")
     response = admin_client.post(f"/clients/{client_id}/delete", htmx=True,
-                                 headers={"HX-Current-URL": f"http://localhost/clients/{client_id}"})
+                                 data={"next": f"/clients/{client_id}"})
     assert response.headers["HX-Redirect"] == "/clients"
     assert load(app, client_id) is None
+    assert notice_text(admin_client.get("/clients")) == "“Acme” deleted."
 
 
 def test_delete_is_refused_while_projects_are_attached(app, admin_client):
@@ -574,7 +623,7 @@ def test_delete_is_refused_while_projects_are_attached(app, admin_client):
     add_project(app, client_id, "One")
     add_project(app, client_id, "Two")
 
-    dialog = admin_client.get(f"/clients/{client_id}/delete", htmx=True, headers=ON_LIST)
+    dialog = admin_client.get(f"/clients/{client_id}/delete", htmx=True)
     assert_fragment(dialog, "client-dialog")
     text = text_of(dialog)
     assert "“Acme” cannot be deleted" in text
@@ -584,7 +633,7 @@ def test_delete_is_refused_while_projects_are_attached(app, admin_client):
     assert ">Delete</button>" not in body(dialog)
 
     # The rule holds on the server, whatever the page showed.
-    response = admin_client.post(f"/clients/{client_id}/delete", htmx=True, headers=ON_LIST)
+    response = admin_client.post(f"/clients/{client_id}/delete", htmx=True)
     assert_fragment(response, "client-dialog", 409)
     assert response.headers["HX-Retarget"] == "#client-dialog"
     assert "2 projects are attached to this client." in text_of(response)
@@ -646,27 +695,28 @@ def test_bulk_archive_confirms_with_the_count(app, admin_client):
     page = admin_client.get(query)
     assert_page(page)
     assert "Archive 2 clients?" in text_of(page)
-    dialog = admin_client.get(query, htmx=True, headers=ON_LIST)
+    dialog = admin_client.get(query, htmx=True)
     assert_fragment(dialog, "client-dialog")
-    text = body(dialog)
     # Only what the action changes is counted and sent.
-    assert re.findall(r'name="ids" value="(\d+)"', text) == [str(a), str(b)]
-    assert ">Archive</button>" in text
+    assert [i.attributes["value"] for i in find(dialog, "input[name=ids]")] == [str(a), str(b)]
+    assert texts(dialog, "button")[-1] == "Archive"
 
-    response = admin_client.post("/clients/bulk-archive", htmx=True, headers=ON_LIST,
+    response = admin_client.post("/clients/bulk-archive", htmx=True,
                                  data={"action": "archive", "ids": [a, b], "reason": "Season over"})
-    assert_fragment(response, "client-list")
-    assert row_names(response) == ["Charlie"]
-    assert "2 clients archived." in text_of(response)
-    notice = body(response).split('hx-swap-oob="beforeend:#notices"')[1]
-    assert 'hx-post="/clients/bulk-archive"' in notice and 'value="unarchive"' in notice
+    assert notice_text(response) == "2 clients archived."
+    undo = one(response, ".notice form")
+    assert undo.attributes["hx-post"] == "/clients/bulk-archive"
+    assert attr(response, ".notice input[name=action]", "value") == "unarchive"
+    assert [i.attributes["value"] for i in find(response, ".notice input[name=ids]")] == \
+        [str(a), str(b)]
     assert load(app, a).archive_reason == "Season over" and load(app, b).archived_at
+    assert row_names(admin_client.get("/clients", htmx=True)) == ["Charlie"]
 
     # Undo: unarchive them all at once.
-    undo = admin_client.post("/clients/bulk-archive", htmx=True, headers=ON_LIST,
-                             data={"action": "unarchive", "ids": [a, b]})
-    assert row_names(undo) == ["Alpha", "Bravo", "Charlie"]
-    assert "2 clients are active again." in text_of(undo)
+    undone = admin_client.post("/clients/bulk-archive", htmx=True,
+                               data={"action": "unarchive", "ids": [a, b]})
+    assert notice_text(undone) == "2 clients are active again."
+    assert row_names(admin_client.get("/clients", htmx=True)) == ["Alpha", "Bravo", "Charlie"]
 
 
 def test_bulk_unarchive_without_javascript(app, admin_client):
@@ -700,13 +750,16 @@ def test_bulk_refuses_an_unknown_action(app, admin_client):
 
 def test_bulk_buttons_follow_the_view(app, admin_client):
     add_client(app, "Acme")
-    assert "Unarchive selected" not in body(admin_client.get("/clients"))
-    text = body(admin_client.get("/clients?view=all"))
+    assert "Unarchive selected" not in text_of(admin_client.get("/clients"))
+    text = text_of(admin_client.get("/clients?view=all"))
     assert "Archive selected" in text and "Unarchive selected" in text
     archive_now(app, add_client(app, "Old"))
-    text = body(admin_client.get("/clients?view=archived"))
-    assert "Archive selected" not in text and "Unarchive selected" in text
-    assert 'type="checkbox" form="bulk-form" name="ids"' in text
+    page = admin_client.get("/clients?view=archived")
+    assert "Archive selected" not in text_of(page) and "Unarchive selected" in text_of(page)
+    assert find(page, "input[type=checkbox][form=bulk-form][name=ids]")
+    # One box ticks every row of the page.
+    assert attr(page, "thead input[type=checkbox]", "data-select-all") == "bulk-form"
+    assert "Select all on this page" in text_of(page)
 
 
 # --- who may do what; unknown ids; markup --------------------------------------------
@@ -771,10 +824,8 @@ def test_markup_in_a_name_shows_as_text_everywhere(app, admin_client, name):
         "delete dialog": admin_client.get(f"/clients/{client_id}/delete", htmx=True),
         "bulk dialog": admin_client.get(
             f"/clients/bulk-archive?action=archive&ids={client_id}&ids={other}", htmx=True),
-        "archive notice": admin_client.post(f"/clients/{client_id}/archive", htmx=True,
-                                            headers=ON_LIST),
-        "unarchive notice": admin_client.post(f"/clients/{client_id}/unarchive", htmx=True,
-                                              headers=ON_LIST),
+        "archive notice": admin_client.post(f"/clients/{client_id}/archive", htmx=True),
+        "unarchive notice": admin_client.post(f"/clients/{client_id}/unarchive", htmx=True),
         "similar warning": admin_client.post("/clients/add", data={"name": name}, htmx=True),
         "dashboard": admin_client.get("/"),
     }
@@ -784,9 +835,9 @@ def test_markup_in_a_name_shows_as_text_everywhere(app, admin_client, name):
         assert "<script>alert" not in text and "<b>c</b>" not in text, where
         assert any(form in text for form in escaped), where
     add_project(app, client_id)
-    refused = admin_client.post(f"/clients/{client_id}/delete", htmx=True, headers=ON_LIST)
+    refused = admin_client.post(f"/clients/{client_id}/delete", htmx=True)
     assert name not in body(refused) and any(form in body(refused) for form in escaped)
-    deleted = admin_client.post(f"/clients/{other}/delete", htmx=True, headers=ON_LIST)
+    deleted = admin_client.post(f"/clients/{other}/delete", htmx=True)
     assert name not in body(deleted)
 
 
@@ -809,6 +860,7 @@ def test_archive_wins_over_an_edit_saved_meanwhile(app):
             other.execute(Client.__table__.update().where(Client.__table__.c.id == client_id)
                           .values(name="Acme Renamed", version=Client.__table__.c.version + 1))
         assert services.archive_clients([client], "Done") == [client]
+        db.session.commit()
     client = load(app, client_id)
     assert client.archived_at is not None and client.archive_reason == "Done"
     assert client.name == "Acme Renamed" and client.version == 3

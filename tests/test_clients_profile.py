@@ -118,10 +118,12 @@ def test_info_save_swaps_back_the_updated_view(app, admin_client):
         address="Line 1\r\nLine 2", type="individual"))
     assert_fragment(response, "client-info")
     body = response.get_data(as_text=True)
-    assert "<form" not in body and "Acme Studio" in body and "Individual" in body
-    # The header hears about it; a notice says it was saved.
+    # The card shows the new values but not the name again: the header has it, and it
+    # hears about the save (clientUpdated); a notice says it was saved.
+    assert "<form" not in body and "ACS" in body and "Individual" in body
+    assert "Acme Studio" not in body
     assert "clientUpdated" in response.headers["HX-Trigger"]
-    assert 'hx-swap-oob="beforeend:#notices"' in body and "Saved." in body
+    assert 'hx-swap-oob="afterbegin:#notices"' in body and "Saved." in body
     client = load(app, client_id)
     assert (client.name, client.code, client.email, client.type) == \
         ("Acme Studio", "ACS", "a@acme.test", "individual")

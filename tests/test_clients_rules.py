@@ -320,7 +320,11 @@ def test_markup_in_every_field_shows_as_text(app, admin_client):
     for url in urls:
         for htmx in (False, True):
             body = assert_inert(admin_client.get(url, htmx=htmx))
-            assert "&lt;img src=x onerror=alert(1)&gt;" in body, url
+            if url.endswith("/info") and htmx:
+                # Basic information as read leaves the name to the header.
+                assert "&lt;div hx-get=" in body, url
+            else:
+                assert "&lt;img src=x onerror=alert(1)&gt;" in body, url
     # Saved again from the forms, and in every answer a save can give.
     saved = admin_client.post(f"/clients/{client_id}/info", htmx=True,
                               data=edit_data(app, client_id, address=IMG + DIV))

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text, update
 
 from clientapp import jobs
 from clientapp.clients.models import Client
-from clientapp.clients.services import ListParams, count_clients
+from clientapp.clients.services import client_params, count_clients
 from clientapp.db.time import utcnow
 from clientapp.extensions import db
 from clientapp.imports import running, undo
@@ -67,6 +67,22 @@ def test_a_run_creates_every_client_with_its_search_keys(app):
                             client.search_text)
             assert client.type == "company" and client.version == 1
         assert db.session.get(ImportFile, job_id) is None  # the upload is no longer kept
+
+
+def test_a_run_records_its_import_and_a_failed_one_nothing(app, monkeypatch):
+    from clientapp.activity import Event
+
+    job_id = check(app, rows_csv(3))
+    assert queue(app, job_id)
+    assert run(app, job_id) == "done"
+    failed = check(app, rows_csv(2, start=10))
+    monkeypatch.setattr(running, "_after_slice", lambda job_id, done: 1 / 0)
+    assert queue(app, failed)
+    assert run(app, failed) == "failed"
+    with app.app_context():
+        recorded = [(e.kind, e.data) for e in db.session.scalars(select(Event))]
+    assert recorded == [("import.done", {"job": job_id, "file": "clients.csv", "created": 3,
+                                         "updated": 0})]
 
 
 def test_a_second_start_does_nothing(app):
@@ -353,6 +369,12 @@ def test_undo_removes_created_restores_updated_and_names_what_it_keeps(app):
         job = db.session.get(ImportJob, job_id)
         assert job.state == "undone" and job.undo_report == report
     assert do_undo(app, job_id) is None  # once only
+    with app.app_context():
+        from clientapp.activity import Event
+
+        undone = db.session.scalars(select(Event).where(Event.kind == "import.undone")).one()
+        assert undone.data == {"job": job_id, "file": "clients.csv", "removed": 1,
+                               "restored": 2}
 
 
 def test_undo_never_deletes_a_client_the_import_did_not_create(app):
@@ -448,9 +470,9 @@ def test_a_large_import_is_searchable_and_keeps_the_triggers(app, monkeypatch):
     assert triggers(app) == TRIGGERS
     total = 2 * running.BULK_INDEX_MIN + 5
     with app.app_context():
-        assert count_clients(ListParams(q="zebra 100")) == 12  # 100, 1000..1009, 2000..
-        assert count_clients(ListParams(q="zebra")) == total + 1
-        assert count_clients(ListParams(q="street main")) == total
+        assert count_clients(client_params(q="zebra 100")) == 12  # 100, 1000..1009, 2000..
+        assert count_clients(client_params(q="zebra")) == total + 1
+        assert count_clients(client_params(q="street main")) == total
         if db.engine.dialect.name == "sqlite":
             db.session.execute(text("INSERT INTO clients_fts(clients_fts) VALUES('integrity-check')"))
             # The run's settings of the index are put back as FTS5's defaults.
@@ -460,7 +482,7 @@ def test_a_large_import_is_searchable_and_keeps_the_triggers(app, monkeypatch):
         client = db.session.scalar(select(Client).where(Client.code == "K5"))
         client.name = "Okapi"
         db.session.commit()
-        assert count_clients(ListParams(q="okapi")) == 1
+        assert count_clients(client_params(q="okapi")) == 1
 
 
 def test_a_failed_large_import_keeps_the_triggers(app, monkeypatch):
@@ -476,12 +498,12 @@ def test_a_failed_large_import_keeps_the_triggers(app, monkeypatch):
         assert running.run_job(job_id) == "failed"
     assert triggers(app) == TRIGGERS
     with app.app_context():
-        assert count_clients(ListParams(q="zebra")) == 0
+        assert count_clients(client_params(q="zebra")) == 0
         add_client(app, name="Zebra Later", code="ZL")
-        assert count_clients(ListParams(q="zebra")) == 1
+        assert count_clients(client_params(q="zebra")) == 1
     monkeypatch.setattr(running, "_after_slice", lambda job_id, done: None)
     with app.app_context():
         assert jobs.queue(ImportJob, job_id, ("failed",))
         db.session.commit()
         assert running.run_job(job_id) == "done"
-        assert count_clients(ListParams(q="zebra")) == 2 * running.BULK_INDEX_MIN + 6
+        assert count_clients(client_params(q="zebra")) == 2 * running.BULK_INDEX_MIN + 6

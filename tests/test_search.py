@@ -6,7 +6,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select, text
 
 from clientapp.clients.models import Client
-from clientapp.clients.services import ListParams, count_clients, list_page
+from clientapp.clients.services import client_params, count_clients, list_page
 from clientapp.db import search
 from clientapp.extensions import db
 
@@ -116,8 +116,8 @@ def test_migration_0004_keeps_clients_and_their_import(make_app, tmp_path):
         assert db.session.execute(text(
             "SELECT id, import_job_id FROM clients ORDER BY id")).all() == [(7, 3), (8, 3),
                                                                             (9, None)]
-        assert count_clients(ListParams(q="champs elysees")) == 1
-        assert [c.id for c in list_page(ListParams(q="oeuvre"))["clients"]] == [8]
+        assert count_clients(client_params(q="champs elysees")) == 1
+        assert [c.id for c in list_page(client_params(q="oeuvre")).items] == [8]
         for table in ("clients", "import_jobs"):
             assert "AUTOINCREMENT" in db.session.execute(text(
                 "SELECT sql FROM sqlite_master WHERE name = :t"), {"t": table}).scalar()

@@ -1,56 +1,35 @@
-"""The client list: search, sort, pages, quick add, row menu, archive, delete.
+"""The client list: search, filters, sort, pages, quick add, row menu, archive, delete.
 
-Every write works as a plain form post (303 back to where the user was) and from htmx: on
-the list page it answers with the list fragment (plus a notice in #notices and, after a
-dialog, the dialog's removal) so the change shows in place; from any other page (the
-profile) it answers with HX-Redirect.
+The list (#client-list) reloads itself, with its own URL, when something changed it: every
+write answers with its notice and a clientsChanged event (clientapp/notices.py) that the
+list listens for. Every write also works as a plain form post: a redirect back where the
+user was, where the notice shows.
 """
 from typing import NamedTuple
-from urllib.parse import parse_qsl, urlsplit
 
-from flask import abort, make_response, request, session, url_for
+from flask import abort, request, session, url_for
 from flask_babel import format_date, get_timezone, ngettext, pgettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from jinja2_fragments.flask import render_block
 from markupsafe import Markup, escape
-from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
-from ..htmx import is_htmx, redirect_htmx, render, vary, wants_fragment
+from ..htmx import push_url, redirect_htmx, render, retarget, wants_fragment
 from ..ids import as_ids
+from ..notices import Notice, after_write, keep
 from ..security import local_path, referrer_path, role_required
 from ..text import name_match_key
 from . import services
 from .blueprint import bp
 from .forms import QuickAddForm
 from .models import Client
-from .services import ListParams, list_page
+from .profile_routes import get_client
+from .services import CLIENTS, list_page
 
 LIST = "clients/list.html"
 DIALOGS = "clients/dialogs.html"
-
-
-def get_client(client_id: int) -> Client:
-    return db.get_or_404(Client, client_id)
-
-
-# --- Where the user is: the list view behind an htmx request, or the page to go back to. ---
-
-def _list_paths() -> set[str]:
-    return {url_for("clients.list_clients"), url_for("clients.quick_add")}
-
-
-def _params_on_screen() -> ListParams | None:
-    """The list view the user is looking at, read from the address bar htmx reports
-    (the URL always carries q, sort, view and page); None when not on the list."""
-    current = request.headers.get("HX-Current-URL") if is_htmx() else None
-    if not current:
-        return None
-    parts = urlsplit(current)
-    if parts.path not in _list_paths():
-        return None
-    return ListParams.from_args(MultiDict(parse_qsl(parts.query)))
+# What a write on a client changes: the list reloads, the profile's header refreshes.
+CHANGED = ("clientsChanged", "clientUpdated")
 
 
 def _back_path() -> str:
@@ -69,7 +48,8 @@ class ClientRow(NamedTuple):
     id: int
     name: str
     code: str
-    address: str  # its first line
+    type: str  # its label
+    address: str  # on one line
     email: str
     added: str  # the day, formatted for the reader
     archived: bool
@@ -99,6 +79,7 @@ class RowMaker:
                           for endpoint in self._ENDPOINTS]
         self._days = {}
         self._zone = get_timezone()
+        self._types = {"company": _("Company"), "individual": _("Individual")}
         # Escaped once; each row's escaped name goes in with str's %, which is what
         # Markup's % does, minus its per-argument escaping machinery.
         self._select = str(escape(_("Select %(name)s")))
@@ -120,7 +101,8 @@ class RowMaker:
                 name = {"name": str(escape(client.name))}
                 rows.append(ClientRow(
                     client.id, client.name, client.code or "",
-                    client.address.splitlines()[0] if client.address else "",
+                    self._types.get(client.type, client.type),
+                    " ".join(client.address.split()) if client.address else "",
                     client.email or "", self._day(client.created_at),
                     client.archived_at is not None, is_new,
                     Markup(self._select % name), Markup(self._actions % name),
@@ -139,123 +121,70 @@ def _row_words() -> dict:
     }
 
 
-def _list_context(params: ListParams, page: dict | None = None, **extra) -> dict:
-    """What list.html needs. Only a whole page or the list fragment read the clients:
-    the quick-add fragment alone does not."""
-    if page is None:
-        page = list_page(params) if not wants_fragment() or not extra.get("form_only") \
-            else {"clients": [], "total": 0, "pages": 1, "number": params.page,
-                  "first": 0, "last": 0}
-    extra.pop("form_only", None)
-    shown = ListParams(params.q, params.sort, params.view, page["number"])
+def _list_context(params, **extra) -> dict:
+    """What list.html needs. The clients just created here (kept in the session by quick
+    add) are pinned at the top of the first list shown after it."""
+    page = list_page(params)
+    pinned = [c for c in (db.session.get(Client, i) for i in session.pop("clients_pinned", []))
+              if c is not None]
+    if pinned:
+        ids = {c.id for c in pinned}
+        page.items = [c for c in page.items if c.id not in ids]
     context = {
-        "params": shown,
+        "params": params.with_(page=page.page),
         "page": page,
+        "pinned": pinned,
         "client_rows": RowMaker(),
         "words": _row_words(),
         "can_write": current_user.can_write,
-        "export_url": url_for("imports.export_clients", **shown.args(page=1)),
-        "pinned": [],
+        "export_url": url_for("imports.export_clients", **params.args(page=1)),
         "quick_form": None,
         "similar": [],
-        "notice": None,
-        "focus_list": False,
-        "close_dialog": False,
-        "list_oob": False,
     }
     context.update(extra)
     return context
 
 
-def _list_url(params: ListParams) -> str:
-    return url_for("clients.list_clients", **params.args())
-
-
-def _list_fragment(context: dict, before: str = ""):
-    """The list fragment and what rides along out of band (notice, dialog removal, the
-    Export link of the new view); the address bar is set to the view shown."""
-    body = before + render_block(LIST, "client_list", **context) \
-        + render_block(LIST, "list_extras", **context)
-    return vary(make_response(body))
-
-
-def _list_update(notice: dict | None = None, close_dialog: bool = False, pinned=(),
-                 params: ListParams | None = None, quick_form=None):
-    """The htmx answer after a write on the list page: the list again, as the address bar
-    says it is, with the dialog closed and a notice; focus goes to the list's summary.
-    With `quick_form`, the quick-add form is the main fragment and the list rides along."""
-    params = params or _params_on_screen() or ListParams()
-    pinned_ids = {c.id for c in pinned}
-    page = list_page(params)
-    page["clients"] = [c for c in page["clients"] if c.id not in pinned_ids]
-    context = _list_context(params, page, notice=notice, close_dialog=close_dialog,
-                            pinned=list(pinned), focus_list=quick_form is None,
-                            quick_form=quick_form)
-    before = ""
-    if quick_form is not None:
-        before = render_block(LIST, "quick_add", **context)
-        context["list_oob"] = True
-    response = _list_fragment(context, before)
-    # The page shown may differ from the one asked for (past the end after an archive).
-    response.headers["HX-Replace-Url"] = _list_url(context["params"])
+@bp.get("")
+def list_clients():
+    params = CLIENTS.params(request.args)
+    context = _list_context(params)
+    # The list and, out of band, the Export link of the view it shows.
+    response = render(LIST, ["client_list", "export_link"], **context)
+    if wants_fragment():
+        # The address bar shows the view as it is (unknown arguments dropped, a page past
+        # the end brought back), so reload and a shared link show the same list.
+        push_url(response, context["params"].url())
     return response
 
 
-def _after_write(notice: dict | None, default_path: str, close_dialog: bool = True):
-    """Answer a successful write: in place on the list page, else back where the user was."""
-    if wants_fragment() and _params_on_screen() is not None:
-        return _list_update(notice, close_dialog=close_dialog)
-    target = local_path(request.form.get("next")) or default_path
-    if notice is not None and urlsplit(target).path in _list_paths():
-        # Shown once by the list page (the profile has its own banner).
-        session["clients_notice"] = notice
-    return redirect_htmx(target)
-
-
-def _notice(text: str, undo_ids=()) -> dict:
-    return {"text": text, "undo": [int(i) for i in undo_ids]}
-
-
-@bp.get("")
-def list_clients():
-    params = ListParams.from_args(request.args)
-    context = _list_context(params)
-    if wants_fragment():
-        response = _list_fragment(context)
-        # The address bar shows the view as it is (unknown arguments dropped, a page past
-        # the end brought back), so reload and a shared link show the same list.
-        response.headers["HX-Push-Url"] = _list_url(context["params"])
-        return response
-    # What a plain form post left to show once: its notice, a quick-added client on top.
-    context["notice"] = session.pop("clients_notice", None)
-    pinned = [c for c in (db.session.get(Client, i) for i in session.pop("clients_pinned", []))
-              if c is not None]
-    if pinned:
-        ids = {c.id for c in pinned}
-        context["pinned"] = pinned
-        context["page"]["clients"] = [c for c in context["page"]["clients"] if c.id not in ids]
-    return render(LIST, "client_list", **context)
-
-
 # --- Quick add: the inline "Add client" form. ---
+
+def _quick_add(form, status: int = 200, similar=()):
+    return render(LIST, "quick_add", status=status, quick_form=form, similar=list(similar),
+                  can_write=True)
+
 
 @bp.get("/add")
 @role_required("manager")
 def quick_add_form():
     """The inline form (on the list page without JavaScript); ?close=1 removes it."""
-    params = _params_on_screen() or ListParams.from_args(request.args)
-    form = None if request.args.get("close") else QuickAddForm(formdata=None)
-    return render(LIST, "quick_add", **_list_context(params, quick_form=form, form_only=True))
+    if not wants_fragment():
+        return render(LIST, None, **_list_context(
+            CLIENTS.params(request.args),
+            quick_form=None if request.args.get("close") else QuickAddForm(formdata=None)))
+    return _quick_add(None if request.args.get("close") else QuickAddForm(formdata=None))
 
 
 @bp.post("/add")
 @role_required("manager")
 def quick_add():
     form = QuickAddForm()
-    params = _params_on_screen() or ListParams()
     if not form.validate():
-        return render(LIST, "quick_add", status=422,
-                      **_list_context(params, quick_form=form, form_only=True))
+        if not wants_fragment():
+            return render(LIST, None, status=422,
+                          **_list_context(CLIENTS.params({}), quick_form=form))
+        return _quick_add(form, 422)
     name = form.cleaned()["name"]
     # A look-alike name ("ACME" for "Acme, Inc.") asks first; the form then carries the
     # name the user confirmed, so changing the name asks again.
@@ -263,16 +192,23 @@ def quick_add():
     similar = [] if confirmed else services.similar_clients(name)
     if similar:
         form.confirm_similar.data = name
-        return render(LIST, "quick_add", **_list_context(params, quick_form=form,
-                                                          similar=similar, form_only=True))
-    client = services.create_client(name, created_by_id=current_user.id)
-    notice = _notice(_("Client “%(name)s” created.", name=client.name))
-    if wants_fragment():
-        return _list_update(notice, pinned=[client], params=params,
-                            quick_form=QuickAddForm(formdata=None))
-    session["clients_notice"] = notice
+        if not wants_fragment():
+            return render(LIST, None, **_list_context(CLIENTS.params({}), quick_form=form,
+                                                      similar=similar))
+        return _quick_add(form, similar=similar)
+    client = services.create_client({"name": name}, created_by_id=current_user.id)
+    db.session.commit()
+    # The next list shown (the one the event reloads, or the page a plain post lands on)
+    # pins it at the top with a "New" badge.
     session["clients_pinned"] = [client.id]
-    return redirect_htmx(url_for("clients.list_clients"))
+    notice = Notice(_("Client “%(name)s” created.", name=client.name))
+    if not wants_fragment():
+        keep(notice)
+        return redirect_htmx(url_for("clients.list_clients"))
+    response = render(LIST, ["quick_add", "notice_oob"], quick_form=QuickAddForm(formdata=None),
+                      similar=[], can_write=True, notice=notice.as_dict())
+    response.headers["HX-Trigger"] = '{"clientsChanged": null}'
+    return response
 
 
 # --- Archive, unarchive, delete: GET shows the confirmation, POST does it. ---
@@ -281,13 +217,11 @@ def _dialog(block: str, status: int = 200, **context):
     """A confirmation: a modal <dialog> for htmx, a page of its own otherwise. A refusal
     (422, 409) replaces the open dialog in place, whatever the form's own target."""
     context.setdefault("next_path", referrer_path() or url_for("clients.list_clients"))
-    context.setdefault("on_list", _params_on_screen() is not None)
     context.setdefault("error", None)
     response = render(DIALOGS, block, status=status, modal=wants_fragment(), dialog=block,
                       **context)
     if status >= 400 and wants_fragment():
-        response.headers["HX-Retarget"] = "#client-dialog"
-        response.headers["HX-Reswap"] = "outerHTML"
+        retarget(response, "#client-dialog", "outerHTML")
     return response
 
 
@@ -301,6 +235,16 @@ def _reason() -> tuple[str | None, str | None]:
     return reason, None
 
 
+def _archived_notice(changed: list) -> Notice:
+    if len(changed) == 1:
+        return Notice(_("“%(name)s” archived.", name=changed[0].name),
+                      undo_url=url_for("clients.unarchive_client", client_id=changed[0].id))
+    return Notice(ngettext("%(num)s client archived.", "%(num)s clients archived.",
+                           len(changed)),
+                  undo_url=url_for("clients.bulk_archive"),
+                  undo_fields={"action": "unarchive", "ids": [c.id for c in changed]})
+
+
 @bp.route("/<id:client_id>/archive", methods=["GET", "POST"])
 @role_required("manager")
 def archive_client(client_id: int):
@@ -311,9 +255,10 @@ def archive_client(client_id: int):
     if error:
         return _dialog("archive_dialog", 422, client=client, reason=reason, error=error,
                        next_path=_back_path())
-    services.archive_clients([client], reason)
-    notice = _notice(_("“%(name)s” archived.", name=client.name), undo_ids=[client.id])
-    return _after_write(notice, url_for("clients.profile", client_id=client.id))
+    changed = services.archive_clients([client], reason)
+    db.session.commit()
+    notice = _archived_notice(changed) if changed else None
+    return after_write(notice, _back_path(), trigger=CHANGED, close_dialog=True)
 
 
 @bp.post("/<id:client_id>/unarchive")
@@ -321,9 +266,9 @@ def archive_client(client_id: int):
 def unarchive_client(client_id: int):
     client = get_client(client_id)
     services.unarchive_clients([client])
-    notice = _notice(_("“%(name)s” is active again.", name=client.name))
-    return _after_write(notice, url_for("clients.profile", client_id=client.id),
-                        close_dialog=False)
+    db.session.commit()
+    notice = Notice(_("“%(name)s” is active again.", name=client.name))
+    return after_write(notice, _back_path(), trigger=CHANGED)
 
 
 @bp.route("/<id:client_id>/delete", methods=["GET", "POST"])
@@ -337,18 +282,21 @@ def delete_client(client_id: int):
     try:
         services.delete_client(client)
     except services.DeleteRefused as refused:
+        db.session.rollback()
         client = get_client(client_id)
         return _dialog("delete_dialog", 409, client=client, projects=refused.projects,
                        next_path=_back_path())
-    notice = _notice(_("“%(name)s” deleted.", name=name))
-    return _after_write(notice, url_for("clients.list_clients"))
+    db.session.commit()
+    notice = Notice(_("“%(name)s” deleted.", name=name))
+    back = _back_path()
+    if back.split("?")[0] == url_for("clients.profile", client_id=client_id):
+        # Deleted from its own profile, which is gone: on to the list.
+        keep(notice)
+        return redirect_htmx(url_for("clients.list_clients"))
+    return after_write(notice, back, trigger=CHANGED, close_dialog=True)
 
 
 # --- Bulk: the rows' checkboxes, "Archive selected" / "Unarchive selected". ---
-
-def _selected_ids(values) -> list[int]:
-    return as_ids(values)[:services.BULK_MAX]
-
 
 @bp.route("/bulk-archive", methods=["GET", "POST"])
 @role_required("manager")
@@ -357,7 +305,7 @@ def bulk_archive():
     action = source.get("action")
     if action not in ("archive", "unarchive"):
         abort(400)
-    selected = services.clients_by_ids(_selected_ids(source.getlist("ids")))
+    selected = services.clients_by_ids(as_ids(source.getlist("ids"))[:services.BULK_MAX])
     archiving = action == "archive"
     # Only those the action changes count: archiving an archived client does nothing.
     concerned = [c for c in selected if (c.archived_at is None) == archiving]
@@ -369,10 +317,10 @@ def bulk_archive():
                        error=error, next_path=_back_path())
     if archiving:
         changed = services.archive_clients(concerned, reason)
-        text = ngettext("%(num)s client archived.", "%(num)s clients archived.", len(changed))
-        notice = _notice(text, undo_ids=[c.id for c in changed])
+        notice = _archived_notice(changed) if changed else None
     else:
         changed = services.unarchive_clients(concerned)
-        notice = _notice(ngettext("%(num)s client is active again.",
-                                  "%(num)s clients are active again.", len(changed)))
-    return _after_write(notice, url_for("clients.list_clients"))
+        notice = Notice(ngettext("%(num)s client is active again.",
+                                 "%(num)s clients are active again.", len(changed)))
+    db.session.commit()
+    return after_write(notice, _back_path(), trigger=CHANGED, close_dialog=True)

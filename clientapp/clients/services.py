@@ -1,15 +1,18 @@
-"""Client queries and rules shared by the routes, the dashboard and the importer."""
-from dataclasses import dataclass, replace
+"""Client queries and rules shared by the routes, the dashboard and the importer.
 
+Writes flush and record their event (activity), in the caller's transaction: the route
+commits, so a change and its record commit together or not at all."""
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..db.time import utcnow
+from ..activity import EventKind, record
 from ..db import search
+from ..db.time import utcnow
 from ..extensions import db
+from ..listing import Filter, Listing, Params, Sort
 from ..text import name_match_key
-from .models import Client
+from .models import CLIENT_TYPES, Client
 
 
 def client_counts() -> tuple[int, int]:
@@ -33,86 +36,55 @@ def dashboard_figures() -> dict:
     return {"active": active, "archived": archived, "latest": latest}
 
 
-# --- The list view: one set of parameters, shared by the list page and the export. ---
-PAGE_SIZE = 50
-SORTS = ("name", "-name", "code", "-code", "created", "-created")
-VIEWS = ("active", "archived", "all")  # the Active tab, the Archived tab, Show archives
+# --- The list: one definition, shared by the list page and the export. ---
+CLIENT_TYPE_FILTER = ("all",) + CLIENT_TYPES
+CLIENTS = Listing(
+    endpoint="clients.list_clients",
+    sorts=(Sort("name", (Client.name_key,)),
+           # Clients without a code come after those with one, both ways.
+           Sort("code", (Client.code_key,), nulls_last=True),
+           Sort("created", (Client.created_at,), first="desc")),
+    tiebreak=Client.id,
+    # The Active tab, the Archived tab, and both ("Show archives").
+    filters=(Filter("view", ("active", "archived", "all")),
+             Filter("type", CLIENT_TYPE_FILTER)),
+)
 
 
-@dataclass(frozen=True)
-class ListParams:
-    q: str = ""
-    sort: str = "name"
-    view: str = "active"
-    page: int = 1
-
-    @classmethod
-    def from_args(cls, args) -> "ListParams":
-        """Read ?q=&sort=&view=&page= leniently: anything unknown falls back to the default."""
-        q = (args.get("q") or "").replace("\x00", "").strip()[:200]
-        sort = args.get("sort") if args.get("sort") in SORTS else "name"
-        view = args.get("view") if args.get("view") in VIEWS else "active"
-        try:
-            page = max(1, min(int(args.get("page", 1)), 1_000_000))
-        except (TypeError, ValueError):
-            page = 1
-        return cls(q=q, sort=sort, view=view, page=page)
-
-    def args(self, **changes) -> dict:
-        """Query arguments for a link to this view with `changes`, defaults left out."""
-        new = replace(self, **changes)
-        out = {}
-        if new.q:
-            out["q"] = new.q
-        if new.sort != "name":
-            out["sort"] = new.sort
-        if new.view != "active":
-            out["view"] = new.view
-        if new.page != 1:
-            out["page"] = new.page
-        return out
+def client_params(**values) -> Params:
+    """The list's parameters from plain values (tests, the export): client_params(q="x")."""
+    return CLIENTS.params({key: str(value) for key, value in values.items()})
 
 
-def client_query(params: ListParams):
+def client_query(params: Params):
     """The select() for the clients of a view (filter only, no order or page)."""
     query = select(Client)
     if params.view == "active":
         query = query.where(Client.archived_at.is_(None))
     elif params.view == "archived":
         query = query.where(Client.archived_at.is_not(None))
+    if params.type != "all":
+        query = query.where(Client.type == params.type)
     if params.q:
         query = search.matching(query, Client, params.q)
     return query
 
 
-def count_clients(params: ListParams) -> int:
-    if not params.q:
+def count_clients(params: Params) -> int:
+    if not params.q and params.type == "all":
         active, archived = client_counts()
         return {"active": active, "archived": archived, "all": active + archived}[params.view]
     return db.session.scalar(select(func.count()).select_from(client_query(params).subquery()))
 
 
 def ordered(query, sort: str):
-    column = {"name": Client.name_key, "code": Client.code_key,
-              "created": Client.created_at}[sort.lstrip("-")]
-    if sort.startswith("-"):
-        return query.order_by(column.desc(), Client.id.desc())
-    return query.order_by(column.asc(), Client.id.asc())
+    return CLIENTS.order(query, sort)
 
 
-def list_page(params: ListParams) -> dict:
-    """One page of a view: its clients, the total, the number of pages and the page shown
-    (a page past the end shows the last one, e.g. after archiving its last rows)."""
-    base = client_query(params)
-    total = count_clients(params)
-    pages = max(1, -(-total // PAGE_SIZE))
-    number = min(params.page, pages)
-    rows = db.session.scalars(
-        ordered(base, params.sort).limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)
-    ).all()
-    first = (number - 1) * PAGE_SIZE + 1 if rows else 0
-    return {"clients": rows, "total": total, "pages": pages, "number": number,
-            "first": first, "last": first + len(rows) - 1 if rows else 0}
+def list_page(params: Params):
+    """One page of a view (Flask-SQLAlchemy's Pagination): a page past the end shows the
+    last one, e.g. after archiving its last rows."""
+    return CLIENTS.paginate(client_query(params), params, total=count_clients(params))
 
 
 def similar_clients(name: str, exclude_id: int | None = None, limit: int = 5) -> list:
@@ -132,11 +104,25 @@ BULK_MAX = 500  # more ids than a few pages of the list hold is not a person cli
 REASON_MAX = 500
 
 
-def create_client(name: str, created_by_id: int | None = None) -> Client:
-    client = Client(name=name, created_by_id=created_by_id)
+def create_client(values: dict, created_by_id: int | None = None) -> Client:
+    client = Client(created_by_id=created_by_id, **values)
     db.session.add(client)
-    db.session.commit()
+    db.session.flush()
+    record(EventKind.CLIENT_CREATED, client)
     return client
+
+
+def update_client(client: Client, values: dict) -> dict:
+    """Set `values` on `client`, flush (StaleDataError when someone saved it first) and
+    record what changed; returns {field: [old, new]} ({} when nothing did)."""
+    changes = {name: [getattr(client, name), value] for name, value in values.items()
+               if getattr(client, name) != value}
+    if changes:
+        for name, (_old, value) in changes.items():
+            setattr(client, name, value)
+        db.session.flush()
+        record(EventKind.CLIENT_EDITED, client, changes=changes)
+    return changes
 
 
 def clients_by_ids(ids) -> list[Client]:
@@ -148,17 +134,19 @@ def clients_by_ids(ids) -> list[Client]:
         select(Client).where(Client.id.in_(wanted)).order_by(Client.name_key, Client.id)).all()
 
 
-def _commit_change(clients, change) -> list[Client]:
-    """Apply `change` (which returns the clients it changed) and commit. When someone saved
-    one of them meanwhile (version_id_col raises StaleDataError), read them again and redo
-    it: archiving is what the user asked for, whatever the other edit was."""
+def _change_each(clients, change) -> list[Client]:
+    """Apply `change` (which returns the clients it changed) and flush, in a savepoint. When
+    someone saved one of them meanwhile (version_id_col raises StaleDataError), read them
+    again and redo it: archiving is what the user asked for, whatever the other edit was."""
     for _attempt in range(3):
-        changed = change(clients)
         try:
-            db.session.commit()
+            with db.session.begin_nested():
+                changed = change(clients)
+                db.session.flush()
             return changed
         except StaleDataError:
-            db.session.rollback()  # expires the clients: the next attempt reads them anew
+            for client in clients:
+                db.session.refresh(client)
     raise StaleDataError("the clients kept changing")
 
 
@@ -172,7 +160,10 @@ def archive_clients(clients, reason: str | None = None) -> list[Client]:
             client.archive_reason = reason
         return changed
 
-    return _commit_change(clients, archive)
+    changed = _change_each(clients, archive)
+    for client in changed:
+        record(EventKind.CLIENT_ARCHIVED, client, reason=reason)
+    return changed
 
 
 def unarchive_clients(clients) -> list[Client]:
@@ -184,7 +175,10 @@ def unarchive_clients(clients) -> list[Client]:
             client.archive_reason = None
         return changed
 
-    return _commit_change(clients, unarchive)
+    changed = _change_each(clients, unarchive)
+    for client in changed:
+        record(EventKind.CLIENT_UNARCHIVED, client)
+    return changed
 
 
 def project_count(client_id: int) -> int:
@@ -211,10 +205,12 @@ def delete_client(client: Client) -> None:
     projects = project_count(client.id)
     if projects:
         raise DeleteRefused(projects)
-    client_id = client.id
-    db.session.delete(client)
+    client_id, name = client.id, client.name
     try:
-        db.session.commit()
+        with db.session.begin_nested():
+            db.session.delete(client)
+            db.session.flush()
     except IntegrityError:
-        db.session.rollback()
         raise DeleteRefused(max(1, project_count(client_id))) from None
+    # Not tied to the client, which is gone: the record names it.
+    record(EventKind.CLIENT_DELETED, None, name=name, id=client_id)

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..clients.models import Client
-from ..clients.services import ListParams, client_query, ordered
+from ..clients.services import CLIENTS, client_query, ordered
 from ..extensions import db
 from .checking import FIELD_LABELS, TYPE_LABELS, issue_message
 from .models import ImportIssue, ImportJob, ImportRow
@@ -51,7 +51,7 @@ def type_label(value: str | None) -> str:
 
 def export_response(args) -> Response:
     """The clients of the list view these query args describe, in its order."""
-    params = ListParams.from_args(args)
+    params = CLIENTS.params(args)
     query = ordered(client_query(params), params.sort).with_only_columns(
         Client.name, Client.code, Client.address, Client.email, Client.phone, Client.type)
 

@@ -12,6 +12,7 @@ from ..db.time import utcnow
 from ..extensions import db
 from ..htmx import redirect_htmx, render
 from ..ids import as_id
+from ..listing import Listing, Sort
 from . import checking, exporting, running, undo  # noqa: F401  (running registers the job)
 from .checking import FIELD_LABELS, TYPE_LABELS, issue_message
 from .models import (MODES, ImportFile, ImportIssue, ImportJob, ImportRow, ImportState,
@@ -21,7 +22,6 @@ from .reading import DELIMITERS, ENCODINGS, FIELDS, FileProblem, match_headers, 
 bp = Blueprint("imports", __name__, url_prefix="/clients")
 
 PAGE_SIZE = 50
-HISTORY_PAGE_SIZE = 25
 DRAFTS_KEPT = timedelta(days=7)
 CHECKING_KEPT = timedelta(hours=1)  # a check whose request died midway is gone after this
 FINAL_STATES = (ImportState.DONE, ImportState.FAILED, ImportState.INTERRUPTED,
@@ -454,15 +454,21 @@ def undo_import(job_id: int):
 
 
 # --- History --------------------------------------------------------------------------------
+HISTORY = Listing(
+    endpoint="imports.import_history",
+    sorts=(Sort("created", (ImportJob.created_at,), first="desc"),),
+    default_sort="-created",
+    tiebreak=ImportJob.id,
+    page_size=25,
+    searchable=False,
+)
+
+
 @bp.get("/imports")
 def import_history():
-    page = _page_arg()
-    base = select(ImportJob)  # checked files not imported yet too, to come back to
-    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    pages = max(1, -(-total // HISTORY_PAGE_SIZE))
-    page = min(page, pages)
-    jobs = db.session.scalars(base.order_by(ImportJob.created_at.desc(), ImportJob.id.desc())
-                              .limit(HISTORY_PAGE_SIZE)
-                              .offset((page - 1) * HISTORY_PAGE_SIZE)).all()
-    return render("imports/history.html", "import_history", jobs=jobs, page=page, pages=pages,
-                  total=total)
+    params = HISTORY.params(request.args)
+    # Checked files not imported yet too, to come back to (not one still being checked).
+    query = select(ImportJob).where(ImportJob.state != ImportState.CHECKING)
+    page = HISTORY.paginate(query, params)
+    return render("imports/history.html", "import_history", page=page,
+                  params=params.with_(page=page.page))

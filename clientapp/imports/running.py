@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
+from ..activity import EventKind, record_with
 from ..clients.models import Client, client_keys, code_key
 from ..db.search import SEARCHABLE
 from ..db.time import utcnow
@@ -59,6 +60,9 @@ def run_job(job_id: int) -> str:
         outcome = run.write_all()
         with run.transaction() as conn:
             jobs.finish(conn, ImportJob, job_id, token, **outcome)
+            record_with(conn, EventKind.IMPORT_DONE, actor_id=job.created_by_id, job=job_id,
+                        file=job.filename, created=outcome["created_count"],
+                        updated=outcome["updated_count"])
             # The file is no longer needed once its rows are in.
             conn.execute(delete(ImportFile.__table__).where(
                 ImportFile.__table__.c.job_id == job_id))

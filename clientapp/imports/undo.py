@@ -8,6 +8,7 @@ still holds what the import wrote: a later edit by someone wins, and is listed.
 """
 from sqlalchemy import and_, delete, exists, func, not_, or_, select, update
 
+from ..activity import EventKind, record
 from ..clients.models import Client, client_keys
 from ..db.time import utcnow
 from ..extensions import db
@@ -138,4 +139,6 @@ def undo_job(job: ImportJob, user_id: int | None, remove_touched: bool = False) 
     restore_updated(job.id, report)
     db.session.execute(update(jobs_table).where(jobs_table.c.id == job.id)
                        .values(undo_report=report))
+    record(EventKind.IMPORT_UNDONE, None, actor_id=user_id, job=job.id, file=job.filename,
+           removed=report["removed"], restored=report["restored"])
     return report

@@ -20,14 +20,20 @@ AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
 
 
 def pytest_collection_modifyitems(config, items):
+    """Every test under tests/browser/ carries the `browser` marker (`-m "not browser"` is
+    the quick suite); without Chromium they are skipped, or fail under
+    CLIENTAPP_REQUIRE_BROWSER=1."""
+    here = str(Path(__file__).parent)
+    browser_items = [item for item in items if str(item.fspath).startswith(here)]
+    for item in browser_items:
+        item.add_marker(pytest.mark.browser)
     if os.path.exists(CHROMIUM):
         return
     if os.environ.get("CLIENTAPP_REQUIRE_BROWSER") == "1":
         raise pytest.UsageError(f"CLIENTAPP_REQUIRE_BROWSER=1 but no Chromium at {CHROMIUM}")
     skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    for item in items:
-        if "browser" in str(item.fspath):
-            item.add_marker(skip)
+    for item in browser_items:
+        item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

@@ -57,7 +57,8 @@ def test_inline_edit_cancel(live_server, signed_in, axe):
     info.get_by_role("link", name="Cancel").click()
 
     expect(info.get_by_role("textbox")).to_have_count(0)
-    expect(info.get_by_text("Acme", exact=True)).to_be_visible()
+    expect(info.get_by_role("link", name="01 23")).to_be_visible()
+    expect(page.get_by_role("heading", level=1, name="Acme")).to_be_visible()
     expect(info.get_by_role("link", name="Edit basic information")).to_be_focused()
     expect(page).to_have_url(f"{live_server.url}/clients/{client_id}")
     axe(page, "profile after cancel")
