@@ -16,8 +16,8 @@ from clientapp.imports import running
 from clientapp.imports.models import ImportJob, ImportRow
 
 from .conftest import assert_fragment, assert_page
-from .html import find, one
-from .factories import count, job_of
+from .html import find, one, text_of, texts
+from .factories import count, job_of, load_client
 from .test_imports_checking import add_client
 from .test_imports_samples import (errors_csv, formulas_csv, french_excel_csv,
                                    french_headers_csv, libreoffice_csv, markup_csv,
@@ -549,17 +549,14 @@ def test_export_then_import_with_update_changes_nothing(app, manager_client, sta
     job_id = checked(manager_client, response.data, "export.csv", mode="update")
     body = text(manager_client.get(f"/clients/import/{job_id}"))
     assert figure(body, "Updates") == "0" and figure(body, "Errors") == "0"
-    assert figure(body, "Unchanged") == "4"  # the client without a code is a new row
-    with app.app_context():
-        # Only the client without a code would be created again: skip it, then run.
-        new_line = db.session.scalars(select(ImportRow.line).where(
-            ImportRow.job_id == job_id, ImportRow.status == "new")).one()
-    manager_client.post(f"/clients/import/{job_id}/skip", data={"line": str(new_line)})
-    # Nothing left to write: "Start import" is not offered, and a forced start does nothing.
-    body = text(manager_client.get(f"/clients/import/{job_id}"))
-    assert "every row matches its client as it is" in body
-    assert re.search(r'<button type="submit" class="button button-primary" disabled[^>]*>Start import', body)
-    manager_client.post(f"/clients/import/{job_id}/start")
+    assert figure(body, "Unchanged") == "4"
+    # The client without a code cannot be matched: it is a possible duplicate, left out.
+    assert figure(body, "Possible duplicates") == "1" and figure(body, "New clients") == "0"
+    assert texts(body, "#import-duplicates td a") == ["No Code Co"]
+    # Starting without "Create them anyway" writes nothing and says why.
+    refused = manager_client.post(f"/clients/import/{job_id}/start", htmx=True)
+    assert refused.status_code == 422
+    assert "tick “Create them anyway”" in text_of(refused)
     assert job_of(app, job_id).state == "checked"
     with app.app_context():
         after = {c.id: (c.name, c.code, c.address, c.email, c.phone, c.type, c.version)
@@ -622,3 +619,50 @@ def test_formulas_are_imported_as_text_and_exported_neutralised(app, manager_cli
     assert ["'-Minus Company", "F-2", "'+plus street", "", "", "Company"] in rows
     assert ["'=HYPERLINK(\"http://evil.example\",\"Click\")", "F-1", "'@SUM(A1)", "",
             "'+33 1 23 45 67 89", "Company"] in rows
+
+
+def test_possible_duplicates_are_left_out_unless_created_anyway(app, manager_client, started):
+    add_client(app, name="Acme, Inc.")
+    data = b"Name\nACME\nNew One\n"
+    left_out = checked(manager_client, data)
+    page = manager_client.get(f"/clients/import/{left_out}")
+    assert figure(text(page), "Possible duplicates") == "1"
+    assert "Create them anyway: the 1 possible duplicate too" in text_of(page)
+    assert manager_client.post(f"/clients/import/{left_out}/start").status_code == 303
+    assert run(app, left_out) == "done"
+    assert job_of(app, left_out).created_count == 1
+    anyway = checked(manager_client, data)
+    assert manager_client.post(f"/clients/import/{anyway}/start",
+                               data={"create_duplicates": "1"}).status_code == 303
+    assert run(app, anyway) == "done"
+    job = job_of(app, anyway)
+    assert job.create_duplicates and job.created_count == 2 and job.done_rows == 2
+    with app.app_context():
+        names = sorted(db.session.scalars(select(Client.name)))
+    assert names == ["ACME", "Acme, Inc.", "New One", "New One"]
+
+
+def test_empty_cells_keep_the_current_value_unless_unticked(app, manager_client, started):
+    client_id = add_client(app, name="Acme", code="A1", email="a@acme.example", phone="01")
+    data = b"Name,Code,Email,Phone\nAcme,A1,,02\n"
+    kept = checked(manager_client, data, mode="update")
+    assert "Empty cells keep the current value" in text_of(manager_client.get("/clients/import"))
+    manager_client.post(f"/clients/import/{kept}/start")
+    assert run(app, kept) == "done"
+    client = load_client(app, client_id)
+    assert (client.email, client.phone) == ("a@acme.example", "02")
+
+    response = manager_client.post("/clients/import", content_type="multipart/form-data", data={
+        "file": (io.BytesIO(data.replace(b"02", b"03")), "c.csv"), "mode": "update",
+        "keep_empty_shown": "1"})
+    erased = job_id_of(response)
+    assert not job_of(app, erased).keep_empty
+    manager_client.post(f"/clients/import/{erased}/start")
+    assert run(app, erased) == "done"
+    client = load_client(app, client_id)
+    assert (client.email, client.phone) == (None, "03")
+
+
+def test_the_error_count_says_rows_and_errors(app, manager_client):
+    job_id = checked(manager_client, b"Name,Email,Phone\n,bad,x!\nGood,,\n")
+    assert "1 row with 3 errors." in text_of(manager_client.get(f"/clients/import/{job_id}"))

@@ -14,7 +14,7 @@ from clientapp.imports.models import ImportIssue, ImportJob, ImportRow
 from clientapp.imports.reading import FileProblem, match_headers, read_table
 from clientapp.text import LEGAL_SUFFIXES
 
-from .factories import add_client
+from .factories import add_client, load_client
 from .test_imports_samples import errors_csv, french_headers_csv, xlsx
 
 
@@ -176,17 +176,39 @@ def test_french_headers_and_type_words(app):
         assert rows[0].match_key == "dupont et fils"
 
 
-def test_names_like_existing_clients_or_other_rows_are_warnings(app):
+def test_names_like_existing_clients_are_duplicates_without_a_code_else_warnings(app):
     existing = add_client(app, name="Acme, Inc.")
-    job_id = check(app, b"Name\nACME\nGlobex Ltd\nglobex\nUnique Co\n")
-    assert issues(app, job_id) == [(2, "warning", "name", "similar"),
-                                   (4, "warning", "name", "similar_line")]
-    assert set(statuses(app, job_id).values()) == {"new"}
+    job_id = check(app, b"Name,Code\nACME,\nacme sarl,AC-2\nGlobex Ltd,\nglobex,\nUnique Co,\n")
+    # No code and the name of a client we have: most likely the same client again.
+    # With a code of its own it is another client: only a warning. Two rows alike: a warning.
+    assert issues(app, job_id) == [(2, "duplicate", "name", "duplicate"),
+                                   (3, "warning", "name", "similar"),
+                                   (5, "warning", "name", "similar_line")]
+    assert statuses(app, job_id) == {2: "duplicate", 3: "new", 4: "new", 5: "new", 6: "new"}
     counts = job_counts(app, job_id)
-    assert counts["warning"] == 2 and counts["error"] == 0
+    assert counts["warning"] == 2 and counts["error"] == 0 and counts["new"] == 4
     with app.app_context():
+        job = db.session.get(ImportJob, job_id)
+        assert job.duplicate_count == 1
         issue = db.session.scalars(select(ImportIssue).where(ImportIssue.line == 2)).one()
-        assert issue.detail["id"] == existing
+        assert issue.detail == {"name": "Acme, Inc.", "id": existing}
+
+
+def test_update_mode_keeps_values_where_cells_are_empty_unless_told_otherwise(app):
+    client_id = add_client(app, name="Acme", code="A1", email="a@acme.example", phone="01")
+    data = b"Name,Code,Email,Phone\nAcme,A1,,02\n"
+    kept = check(app, data, mode="update")
+    assert statuses(app, kept) == {2: "update"}
+    assert [(line, field) for line, kind, field, code in issues(app, kept, "change")] == \
+        [(2, "phone")]
+    with app.app_context():
+        job = db.session.get(ImportJob, kept)
+        job.keep_empty = False
+        checking.recheck(job)
+        db.session.commit()
+    assert sorted(field for _line, _kind, field, _code in issues(app, kept, "change")) == \
+        ["email", "phone"]
+    assert load_client(app, client_id).email == "a@acme.example"  # the check writes nothing
 
 
 def test_update_mode_matches_by_code_and_lists_the_changes(app):

@@ -88,6 +88,7 @@ class Counts:
     error: int = 0
     warning: int = 0
     skip: int = 0
+    duplicate: int = 0
 
     def add(self, row: Row):
         self.total += 1
@@ -106,6 +107,7 @@ class Checker:
     job_id: int
     mode: str
     fields: tuple  # the fields the file has
+    keep_empty: bool = True  # update mode: an empty cell keeps the client's value
     counts: Counts = field(default_factory=Counts)
     issues: list = field(default_factory=list)
     first_code_line: dict = field(default_factory=dict)
@@ -188,8 +190,8 @@ class Checker:
             changed = False
             for name in self.fields:
                 new, old = row.values.get(name), getattr(owner, name)
-                if name == "type" and new is None:
-                    continue  # an empty Type keeps the client's type
+                if new is None and (self.keep_empty or name == "type"):
+                    continue  # an empty cell keeps the client's value (Type always)
                 if name == "code" and code_key(new) == code_key(old):
                     continue  # the code it was matched by, whatever its case
                 if new != old:
@@ -202,7 +204,13 @@ class Checker:
         if the_match_key:
             first = self.first_match_line.setdefault(the_match_key, row.line)
             lookalike = lookalikes.get(the_match_key)
-            if lookalike is not None:
+            if lookalike is not None and not the_code_key:
+                # Nothing tells it apart from the client we have (quick add's rule): most
+                # likely the same client imported again.
+                row.status = RowStatus.DUPLICATE
+                self.issue(row, IssueKind.DUPLICATE, "name", "duplicate",
+                           {"name": lookalike[1], "id": lookalike[0]})
+            elif lookalike is not None:
                 row.warned = True
                 self.issue(row, IssueKind.WARNING, "name", "similar",
                            {"name": lookalike[1], "id": lookalike[0]})
@@ -273,6 +281,7 @@ def _finish(job: ImportJob, checker: Checker) -> None:
     job.total_rows = counts.total
     job.new_count, job.update_count, job.same_count = counts.new, counts.update, counts.same
     job.error_count, job.warning_count, job.skip_count = counts.error, counts.warning, counts.skip
+    job.duplicate_count = counts.duplicate
     job.done_rows = 0
     job.state = ImportState.CHECKED
 
@@ -295,7 +304,7 @@ def check_table(job: ImportJob, table: Table, mapping: dict):
     job.problem = None
     job.state = ImportState.CHECKING
     _clear(job, rows=True)
-    checker = Checker(job.id, job.mode, fields)
+    checker = Checker(job.id, job.mode, fields, job.keep_empty)
     checker.preload()
     preview = []
 
@@ -338,7 +347,7 @@ def recheck(job: ImportJob, changed: dict | None = None) -> None:
     mapping = job.mapping
     fields = tuple(name for name in FIELDS if name in mapping)
     changed = changed or {}
-    checker = Checker(job.id, job.mode, fields)
+    checker = Checker(job.id, job.mode, fields, job.keep_empty)
     checker.preload()
     table = ImportRow.__table__
     columns = [table.c.line, table.c.status, table.c.warned, table.c.client_id,

@@ -44,12 +44,15 @@ class RowStatus(StrEnum):
     SAME = "same"  # matched by code, nothing changes
     ERROR = "error"
     SKIP = "skip"  # the user chose to leave it out
+    # No code, and the name of a client we have: left out unless "Create them anyway".
+    DUPLICATE = "duplicate"
 
 
 class IssueKind(StrEnum):
     ERROR = "error"  # blocks the import
-    WARNING = "warning"  # a name that looks like an existing client
+    WARNING = "warning"  # a name that looks like an existing client, or another row's
     CHANGE = "change"  # a field an update will change
+    DUPLICATE = "duplicate"  # a row without a code named like an existing client
 
 
 # JSON columns: SQL NULL for None, so "IS NULL" reads as it should.
@@ -84,6 +87,11 @@ class ImportJob(JobColumns, db.Model):
     error_count: Mapped[int] = mapped_column(Integer, default=0)  # rows with an error
     warning_count: Mapped[int] = mapped_column(Integer, default=0)  # rows with a warning
     skip_count: Mapped[int] = mapped_column(Integer, default=0)
+    duplicate_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The user's choices: create the possible duplicates too; in update mode, whether an
+    # empty cell keeps the client's value (True) or erases it.
+    create_duplicates: Mapped[bool] = mapped_column(Boolean, default=False)
+    keep_empty: Mapped[bool] = mapped_column(Boolean, default=True)
 
     # The outcome of the run (its progress and state are JobColumns').
     created_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -104,8 +112,10 @@ class ImportJob(JobColumns, db.Model):
 
     @property
     def work_rows(self) -> int:
-        """The rows a run goes through: all but the skipped ones (errors block a run)."""
-        return self.new_count + self.update_count + self.same_count
+        """The rows a run goes through: all but the skipped ones (errors block a run) and
+        the possible duplicates the user did not choose to create."""
+        return (self.new_count + self.update_count + self.same_count
+                + (self.duplicate_count if self.create_duplicates else 0))
 
     @property
     def percent(self) -> int:

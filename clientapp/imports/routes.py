@@ -49,6 +49,13 @@ def _mode_arg(source) -> str:
     return mode if mode in MODES else "create"
 
 
+def _keep_empty_arg(source, default: bool = True) -> bool:
+    """"Empty cells keep the current value": a ticked box, when the form showed it."""
+    if "keep_empty_shown" not in source:
+        return default
+    return source.get("keep_empty") == "1"
+
+
 # --- The import page and the upload -------------------------------------------------------------
 @bp.get("/import")
 def new_import():
@@ -125,6 +132,7 @@ def check_file():
     if problem is None:
         _forget_old_drafts()
         job = ImportJob(filename=upload.filename[-255:], mode=mode,
+                        keep_empty=_keep_empty_arg(request.form),
                         created_by_id=current_user.id, state=ImportState.CHECKING)
         db.session.add(job)
         db.session.flush()
@@ -195,7 +203,7 @@ def _issue_page(job: ImportJob, kind: str, page: int) -> dict:
 
 def _check_context(job: ImportJob, pages: dict | None = None,
                    settings_problem: str | None = None, focus_next: bool = False,
-                   paged: bool = False) -> dict:
+                   paged: bool = False, nothing_chosen: bool = False) -> dict:
     pages = pages or {}
     headers = job.headers
     mapping = job.mapping
@@ -211,12 +219,13 @@ def _check_context(job: ImportJob, pages: dict | None = None,
         "errors": _issue_page(job, "error", pages.get("error", 1)),
         "warnings": _issue_page(job, "warning", pages.get("warning", 1)),
         "changes": _issue_page(job, "change", pages.get("change", 1)),
+        "duplicates": _issue_page(job, "duplicate", pages.get("duplicate", 1)),
         "codes_used": _codes_used(job),
         "skipped": skipped, "settings_problem": settings_problem, "focus_next": focus_next,
         "paged": paged,  # a page of issues asked for by the pager: focus goes to its heading
         "fields": FIELDS, "field_labels": FIELD_LABELS,
         "encodings": ENCODINGS, "delimiters": DELIMITERS, "type_labels": TYPE_LABELS,
-        "can_start": can_start(job),
+        "can_start": can_start(job), "nothing_chosen": nothing_chosen,
     }
 
 
@@ -231,10 +240,10 @@ def _codes_used(job: ImportJob) -> int:
 
 
 def can_start(job: ImportJob) -> bool:
-    """A checked job with no error and something to write (a run that would create and
-    change nothing is not offered)."""
+    """A checked job with no error and something it could write (a run that would create and
+    change nothing is not offered; possible duplicates count, the user may create them)."""
     return (job.state == ImportState.CHECKED and job.problem is None and job.error_count == 0
-            and job.new_count + job.update_count > 0)
+            and job.new_count + job.update_count + job.duplicate_count > 0)
 
 
 def _status_context(job: ImportJob, announce: bool = False) -> dict:
@@ -265,10 +274,12 @@ def live_progress(job: ImportJob) -> dict:
 
 
 def _job_page(job: ImportJob, block: str | None = None, status: int = 200, pages=None,
-              focus_next: bool = False, announce: bool = False, paged: bool = False):
+              focus_next: bool = False, announce: bool = False, paged: bool = False,
+              nothing_chosen: bool = False):
     context = {"job": job}
     if job.state == ImportState.CHECKED:
-        context.update(_check_context(job, pages, focus_next=focus_next, paged=paged))
+        context.update(_check_context(job, pages, focus_next=focus_next, paged=paged,
+                                      nothing_chosen=nothing_chosen))
     else:
         context.update(_status_context(job, announce=announce))
     return render("imports/job.html", block, status=status, **context)
@@ -381,6 +392,7 @@ def check_again(job_id: int):
               or (mapping is not None and mapping != job.mapping))
     if "mode" in form:
         job.mode = _mode_arg(form)
+        job.keep_empty = _keep_empty_arg(form, job.keep_empty)
     job.state = ImportState.CHECKED
     job.failure = None
     if reread:
@@ -423,6 +435,11 @@ def _start(job: ImportJob, from_states, *conditions) -> None:
 def start_import(job_id: int):
     job = db.get_or_404(ImportJob, job_id)
     if can_start(job):
+        job.create_duplicates = request.form.get("create_duplicates") == "1"
+        if not job.work_rows - job.same_count:
+            # Only possible duplicates, and the user left them out: nothing would be written.
+            db.session.rollback()
+            return _job_page(job, "import_check", status=422, nothing_chosen=True)
         _start(job, (ImportState.CHECKED,), ImportJob.error_count == 0)
     # A second click (or a job already running) lands on the same page: one job, not two.
     return redirect_htmx(url_for("imports.import_job", job_id=job.id))

@@ -118,8 +118,7 @@ class _Run:
         updated, unchanged = self.update_matched(fields)
         created = self.create_new()
         return {"created_count": created, "updated_count": updated,
-                "unchanged_count": unchanged,
-                "done_rows": self.job.new_count + self.job.update_count + self.job.same_count}
+                "unchanged_count": unchanged, "done_rows": self.done}
 
     def preflight(self) -> None:
         job = self.job
@@ -180,8 +179,8 @@ class _Run:
             before = {}
             for name in fields:
                 value = row._mapping[name]
-                if name == "type" and value is None:
-                    continue
+                if value is None and (self.job.keep_empty or name == "type"):
+                    continue  # as the check said: an empty cell keeps the value
                 if name == "code" and code_key(value) == code_key(new_values[name]):
                     continue
                 if value != new_values[name]:
@@ -220,7 +219,8 @@ class _Run:
     # --- New clients ----------------------------------------------------------------------
     def create_new(self) -> int:
         job = self.job
-        is_new = (rows_table.c.job_id == job.id, rows_table.c.status == RowStatus.NEW)
+        statuses = [RowStatus.NEW] + ([RowStatus.DUPLICATE] if job.create_duplicates else [])
+        is_new = (rows_table.c.job_id == job.id, rows_table.c.status.in_(statuses))
         with db.engine.connect() as conn:
             # The first line of each slice, counted by the database rather than by reading
             # every line.
