@@ -131,7 +131,8 @@ def main():
     from clientapp.auth.services import create_user
     from clientapp.clients.models import Client
     from clientapp.extensions import db
-    from clientapp.imports import engine, progress
+    from clientapp import jobs
+    from clientapp.imports import running
     from clientapp.imports.models import ImportJob
     from clientapp.schema import upgrade_schema
 
@@ -165,9 +166,10 @@ def main():
         job = db.session.get(ImportJob, job_id)
         print(f"check: {check_seconds:.2f} s  (new {job.new_count:,}, errors {job.error_count:,}, "
               f"warnings {job.warning_count:,})")
-        assert engine.queue(job_id)
+        assert jobs.queue(ImportJob, job_id, ("checked",))
+        db.session.commit()
 
-    # Import: the engine in its thread, as the app runs it; progress read as a poll would.
+    # Import: the run as the app's thread runs it; progress read as a poll would.
     samples = []
     done = threading.Event()
 
@@ -177,17 +179,15 @@ def main():
             while not done.is_set():
                 job = db.session.get(ImportJob, job_id)
                 db.session.refresh(job)
-                live = engine.live_progress(job)
-                beat = progress.read(db.engine, [job_id]).get(job_id)
-                samples.append((time.perf_counter(), job.state, live["done"],
-                                beat[1] if beat else job.heartbeat_at))
+                samples.append((time.perf_counter(), job.state, job.done_rows,
+                                job.heartbeat_at))
                 db.session.rollback()
                 time.sleep(0.05)
 
     poller = threading.Thread(target=poll)
     poller.start()
     start = time.perf_counter()
-    engine.run_in_app(app, job_id)
+    jobs.lifecycle.run_in_app(app, running.run_job, job_id)
     import_seconds = time.perf_counter() - start
     time.sleep(0.1)
     done.set()

@@ -8,12 +8,11 @@ import os
 
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
 from . import extensions, ids
+from .db import sqlite  # noqa: F401  (how every SQLite connection behaves)
 from .schema import include_name
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -87,21 +86,3 @@ def create_app(config: dict | None = None) -> Flask:
 
     register(app)
     return app
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
-    """SQLite: foreign keys enforced, WAL so readers never block the writer, and a busy
-    timeout so a second writer waits instead of failing."""
-    module = type(dbapi_connection).__module__
-    if not module.startswith("sqlite3"):
-        return
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    # Read through a memory map: a search that visits a thousand scattered rows of a large
-    # table takes a third of the time it takes through read() calls and the small page cache.
-    cursor.execute("PRAGMA mmap_size=268435456")
-    cursor.close()

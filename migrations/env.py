@@ -34,19 +34,20 @@ def run_migrations_online():
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
+        driver = connection.connection.driver_connection
         if sqlite:
             # SQLite's batch mode rebuilds a table by copying it and dropping the original,
             # which the foreign keys of other tables would refuse (or cascade): they are off
-            # while migrating (the pragma only takes outside a transaction), checked after.
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()  # end SQLAlchemy's autobegun transaction before Alembic's
+            # while migrating, checked after. The pragma only takes outside a transaction:
+            # it goes straight to the driver, before SQLAlchemy begins one.
+            driver.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
         if sqlite:
-            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
             connection.commit()
+            broken = driver.execute("PRAGMA foreign_key_check").fetchall()
+            driver.execute("PRAGMA foreign_keys=ON")
             if broken:
                 raise RuntimeError(f"The migration broke foreign keys: {broken[:5]}")
 

@@ -856,9 +856,12 @@ def test_archive_wins_over_an_edit_saved_meanwhile(app):
     client_id = add_client(app, "Acme")
     with app.app_context():
         client = db.session.get(Client, client_id)
+        db.session.expunge(client)  # read earlier: the version it knows is 1
+        db.session.rollback()
         with db.engine.begin() as other:  # another worker renames it and bumps the version
             other.execute(Client.__table__.update().where(Client.__table__.c.id == client_id)
                           .values(name="Acme Renamed", version=Client.__table__.c.version + 1))
+        client = db.session.merge(client, load=False)
         assert services.archive_clients([client], "Done") == [client]
         db.session.commit()
     client = load(app, client_id)

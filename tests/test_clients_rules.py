@@ -219,14 +219,32 @@ def test_an_edit_without_its_version_is_refused(app, admin_client):
 
 
 def test_a_save_landing_between_check_and_write_is_a_409(app, admin_client):
-    """The version matched when checked, but another save commits before our UPDATE:
-    version_id_col makes the UPDATE miss (StaleDataError) and nothing is overwritten."""
+    """The version matched when checked, but another save commits before our UPDATE.
+    PostgreSQL lets it land: version_id_col makes our UPDATE miss (StaleDataError) and
+    nothing is overwritten. SQLite cannot let it land: a write request holds the write lock
+    from its first read (BEGIN IMMEDIATE), so the other save waits for ours."""
     client_id = add_client(app, name="Acme")
+    sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    landed = []
 
     def someone_else_saves(session, flush_context, instances):
+        if sqlite:
+            import sqlite3
+
+            with app.app_context():
+                other = sqlite3.connect(db.engine.url.database, timeout=0)
+            try:
+                other.execute("UPDATE clients SET name = 'Theirs' WHERE id = ?", (client_id,))
+                landed.append(True)
+            except sqlite3.OperationalError:  # locked: it would wait for our commit
+                landed.append(False)
+            finally:
+                other.close()
+            return
         with db.engine.begin() as other:
             other.execute(update(Client).where(Client.id == client_id)
                           .values(name="Theirs", version=Client.version + 1))
+        landed.append(True)
 
     event.listen(Session, "before_flush", someone_else_saves, once=True)
     try:
@@ -234,9 +252,15 @@ def test_a_save_landing_between_check_and_write_is_a_409(app, admin_client):
                                      data=edit_data(app, client_id, name="Mine", phone="99"))
     finally:
         event.remove(Session, "before_flush", someone_else_saves)
+    client = load(app, client_id)
+    if sqlite:
+        assert landed == [False]
+        assert_fragment(response, "client-info")
+        assert (client.name, client.phone, client.version) == ("Mine", "99", 2)
+        return
+    assert landed == [True]
     assert_fragment(response, "client-info", 409)
     assert "Changed by someone else." in text_of(response) and "Theirs" in text_of(response)
-    client = load(app, client_id)
     assert (client.name, client.phone, client.version) == ("Theirs", None, 2)
 
 

@@ -304,6 +304,8 @@ def check_table(job: ImportJob, table: Table, mapping: dict):
     job.problem = None
     job.state = ImportState.CHECKING
     _clear(job, rows=True)
+    db.session.flush()
+    yield  # (committed at once: the rows are checked outside any write transaction)
     checker = Checker(job.id, job.mode, fields, job.keep_empty)
     checker.preload()
     preview = []

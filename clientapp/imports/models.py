@@ -146,7 +146,7 @@ class ImportRow(db.Model):
     job_id: Mapped[int] = mapped_column(
         ForeignKey("import_jobs.id", ondelete="CASCADE"), primary_key=True)
     line: Mapped[int] = mapped_column(Integer, primary_key=True)  # where the row starts
-    status: Mapped[str] = mapped_column(String(8))  # RowStatus
+    status: Mapped[str] = mapped_column(String(16))  # RowStatus
     warned: Mapped[bool] = mapped_column(Boolean, default=False)
     type: Mapped[str | None] = mapped_column(Text, nullable=True)
     name: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -177,7 +177,7 @@ class ImportIssue(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("import_jobs.id", ondelete="CASCADE"))
     line: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(8))  # IssueKind
+    kind: Mapped[str] = mapped_column(String(16))  # IssueKind
     field: Mapped[str | None] = mapped_column(String(16), nullable=True)
     code: Mapped[str] = mapped_column(String(24))
     detail: Mapped[dict | None] = mapped_column(JSONOrNull, nullable=True)

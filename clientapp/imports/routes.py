@@ -424,11 +424,11 @@ def download_errors(job_id: int):
 
 
 # --- Running ----------------------------------------------------------------------------------
-def _start(job: ImportJob, from_states, *conditions) -> None:
+def _start(job_id: int, from_states, *conditions) -> None:
     """Queue the job (once: of two clicks one wins), commit, and run it in the background."""
-    if jobs.queue(ImportJob, job.id, from_states, *conditions):
+    if jobs.queue(ImportJob, job_id, from_states, *conditions):
         db.session.commit()
-        jobs.start(current_app._get_current_object(), ImportJob, job.id)
+        jobs.start(current_app._get_current_object(), ImportJob, job_id)
 
 
 @bp.post("/import/<id:job_id>/start")
@@ -440,9 +440,9 @@ def start_import(job_id: int):
             # Only possible duplicates, and the user left them out: nothing would be written.
             db.session.rollback()
             return _job_page(job, "import_check", status=422, nothing_chosen=True)
-        _start(job, (ImportState.CHECKED,), ImportJob.error_count == 0)
+        _start(job_id, (ImportState.CHECKED,), ImportJob.error_count == 0)
     # A second click (or a job already running) lands on the same page: one job, not two.
-    return redirect_htmx(url_for("imports.import_job", job_id=job.id))
+    return redirect_htmx(url_for("imports.import_job", job_id=job_id))
 
 
 @bp.post("/import/<id:job_id>/run-again")
@@ -450,8 +450,8 @@ def run_again(job_id: int):
     job = db.get_or_404(ImportJob, job_id)
     # A job whose worker died is taken back and marked interrupted first.
     jobs.recover_stale(ImportJob, job.id)
-    _start(job, jobs.RERUN_STATES)
-    return redirect_htmx(url_for("imports.import_job", job_id=job.id))
+    _start(job_id, jobs.RERUN_STATES)
+    return redirect_htmx(url_for("imports.import_job", job_id=job_id))
 
 
 @bp.get("/import/<id:job_id>/undo")

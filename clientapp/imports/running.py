@@ -12,6 +12,7 @@ failed or interrupted, and before it runs again.
 run_job() is the entry point (the tests call it); the routes start it with jobs.start().
 """
 import logging
+import time
 from contextlib import contextmanager
 
 from sqlalchemy import bindparam, delete, func, insert, literal, select, update
@@ -28,8 +29,12 @@ from .reading import FIELDS
 
 log = logging.getLogger("clientapp.imports")
 
-UPDATE_SLICE = 5_000  # matched clients changed per transaction
-CREATE_SLICE = 20_000  # clients created per transaction
+# Rows per transaction at most; fewer when a slice takes longer than SLICE_SECONDS (a busy
+# machine), down to MIN_SLICE: the write lock is what other people's saves wait for.
+UPDATE_SLICE = 5_000
+CREATE_SLICE = 20_000
+MIN_SLICE = 500
+SLICE_SECONDS = 0.3
 BATCH = 500  # clients read or changed per statement
 IMPORT_CACHE_KIB = -32768  # SQLite page cache of a run (negative: KiB), 32 MB
 
@@ -82,6 +87,22 @@ def run_job(job_id: int) -> str:
         return ImportState.FAILED
 
 
+class _SliceSize:
+    """How many rows the next slice takes: at most `most`, halved (or more) after a slice
+    that held the lock longer than SLICE_SECONDS, grown again after quick ones."""
+
+    def __init__(self, most: int):
+        self.most = most
+        self.least = min(MIN_SLICE, most)
+        self.size = most
+
+    def took(self, seconds: float) -> None:
+        if seconds > SLICE_SECONDS:
+            self.size = max(self.least, int(self.size * SLICE_SECONDS / seconds))
+        elif seconds < SLICE_SECONDS / 2:
+            self.size = min(self.most, self.size * 2)
+
+
 class _Run:
     def __init__(self, job, token: str):
         self.job, self.token = job, token
@@ -111,6 +132,7 @@ class _Run:
     def slice_done(self, conn, rows: int) -> None:
         self.done += rows
         jobs.beat(conn, ImportJob, self.job.id, self.token, self.done)
+
 
     def write_all(self) -> dict:
         self.preflight()
@@ -153,14 +175,19 @@ class _Run:
                        rows_table.c.status.in_((RowStatus.UPDATE, RowStatus.SAME)))
                 .order_by(rows_table.c.line)).all()
         updated = unchanged = 0
-        for start in range(0, len(stored), UPDATE_SLICE):
+        size = _SliceSize(UPDATE_SLICE)
+        start = 0
+        while start < len(stored):
+            piece = stored[start:start + size.size]
+            began = time.perf_counter()
             with self.transaction() as conn:
-                piece = stored[start:start + UPDATE_SLICE]
                 for first in range(0, len(piece), BATCH):
                     done = self._update_batch(conn, piece[first:first + BATCH], fields)
                     updated += done
                     unchanged += len(piece[first:first + BATCH]) - done
                 self.slice_done(conn, len(piece))
+            size.took(time.perf_counter() - began)
+            start += len(piece)
             _after_slice(job.id, self.done)
         return updated, unchanged
 
@@ -221,23 +248,23 @@ class _Run:
         job = self.job
         statuses = [RowStatus.NEW] + ([RowStatus.DUPLICATE] if job.create_duplicates else [])
         is_new = (rows_table.c.job_id == job.id, rows_table.c.status.in_(statuses))
-        with db.engine.connect() as conn:
-            # The first line of each slice, counted by the database rather than by reading
-            # every line.
-            numbered = select(rows_table.c.line,
-                              func.row_number().over(order_by=rows_table.c.line).label("n")
-                              ).where(*is_new).subquery()
-            starts = conn.execute(select(numbered.c.line)
-                                  .where((numbered.c.n - 1) % CREATE_SLICE == 0)
-                                  .order_by(numbered.c.line)).scalars().all()
         when = literal(utcnow(), clients.c.created_at.type)
         columns = ("type", "name", "code", "address", "email", "phone", *KEY_COLUMNS,
                    "created_at", "updated_at", "created_by_id", "import_job_id", "version")
         created = 0
-        for index, first in enumerate(starts):
-            in_slice = rows_table.c.line >= first
-            if index + 1 < len(starts):
-                in_slice = in_slice & (rows_table.c.line < starts[index + 1])
+        size = _SliceSize(CREATE_SLICE)
+        after = 0  # the last line written
+        while True:
+            with db.engine.connect() as conn:
+                # The slice's last line, counted by the database (the primary key's order)
+                # rather than by reading every line.
+                last = conn.execute(select(rows_table.c.line)
+                                    .where(*is_new, rows_table.c.line > after)
+                                    .order_by(rows_table.c.line)
+                                    .limit(1).offset(size.size - 1)).scalar()
+            in_slice = rows_table.c.line > after
+            if last is not None:
+                in_slice = in_slice & (rows_table.c.line <= last)
             source = (
                 select(func.coalesce(rows_table.c.type, "company"), rows_table.c.name,
                        rows_table.c.code, rows_table.c.address, rows_table.c.email,
@@ -247,19 +274,25 @@ class _Run:
                        literal(1, clients.c.version.type))
                 .where(*is_new, in_slice)
                 .order_by(rows_table.c.line))
+            began = time.perf_counter()
             try:
                 with self.transaction() as conn:
                     with _search_index_filled_in_bulk(conn) as index:
                         ids = conn.execute(insert(clients).from_select(columns, source)
                                            .returning(clients.c.id)).scalars().all()
                         index(ids)
-                    self.slice_done(conn, len(ids))
+                    if ids:
+                        self.slice_done(conn, len(ids))
             except IntegrityError:
                 # A code taken by someone between the check (or preflight) and this slice.
                 raise Conflict("code_taken_meanwhile") from None
+            size.took(time.perf_counter() - began)
             created += len(ids)
-            _after_slice(job.id, self.done)
-        return created
+            if ids:
+                _after_slice(job.id, self.done)
+            if last is None:
+                return created
+            after = last
 
 
 # SQLite's client search index is kept by a trigger per inserted row. For a slice of many
