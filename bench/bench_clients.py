@@ -1,16 +1,18 @@
-"""The client list's speed on SQLite: median server time of the pages people wait for.
+"""The client list's speed: median server time of the pages people wait for.
 
     .venv/bin/python bench/bench_clients.py                  1,000 / 10,000 / 100,000 clients
     .venv/bin/python bench/bench_clients.py 1000 10000       only those sizes
     .venv/bin/python bench/bench_clients.py --runs 200 1000  more requests per round
+    .venv/bin/python bench/bench_clients.py --postgresql postgresql+psycopg://postgres@127.0.0.1/postgres
 
-For each size it builds a fresh SQLite database through the migrations in a temporary
-folder, fills it with clients (one in twenty archived, addresses spread over a hundred
+For each size it builds a fresh database through the migrations (SQLite in a temporary
+folder, or a database of its own on the PostgreSQL server given, dropped afterwards), fills it with clients (one in twenty archived, addresses spread over a hundred
 towns), signs in an administrator and calls the app directly through WSGI (no network, no
 browser), so the figure is the server's own time: routing, queries, templates. Budgets
 come from issue 3; the figures are printed, never asserted.
 """
 import argparse
+import contextlib
 import os
 import random
 import statistics
@@ -22,6 +24,7 @@ from datetime import datetime, timedelta, timezone
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 BUDGETS_MS = {"list page 1": 8, "list sorted by name": 8, "search (~1 %)": 15, "profile": 8}
+POSTGRESQL_BUDGETS_MS = {**BUDGETS_MS, "search (~1 %)": 30}
 TOWNS = [f"{prefix}{suffix}" for prefix in ("Saint-", "Mont", "Belle", "Ville", "Port",
                                              "Val", "Roche", "Beau", "Clair", "Grand")
          for suffix in ("ville", "mont", "fort", "bourg", "lac", "rive", "champ", "pré",
@@ -94,7 +97,7 @@ def session_cookie(app, user_id: int) -> str:
     return f"{cookie.key}={cookie.value}"
 
 
-def build(path: str, count: int) -> None:
+def build(url: str, count: int) -> None:
     """The database: schema from the migrations, `count` clients, statistics for the planner.
     Runs in a child process, so the process that measures starts as small as a server."""
     import logging
@@ -104,7 +107,7 @@ def build(path: str, count: int) -> None:
     from clientapp.schema import upgrade_schema
 
     logging.basicConfig(level=logging.WARNING)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     upgrade_schema(app)
     fill(app, count)
     with app.app_context():
@@ -113,7 +116,30 @@ def build(path: str, count: int) -> None:
         db.engine.dispose()
 
 
-def bench_size(count: int, runs: int, rounds: int) -> dict:
+@contextlib.contextmanager
+def database(folder: str, server: str | None):
+    """The URL of an empty database: a SQLite file in `folder`, or a new database on the
+    PostgreSQL `server`, dropped afterwards."""
+    if not server:
+        yield f"sqlite:///{folder}/bench.sqlite3"
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(server)
+    name = f"clientapp_bench_{os.getpid()}"
+    admin = base.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def bench_size(count: int, runs: int, rounds: int, server: str | None = None) -> dict:
     import multiprocessing
 
     from sqlalchemy import func, select
@@ -124,17 +150,16 @@ def bench_size(count: int, runs: int, rounds: int) -> dict:
     from clientapp.clients.services import client_params, count_clients
     from clientapp.extensions import db
 
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, database(folder, server) as url:
         os.environ["CLIENTAPP_INSTANCE_PATH"] = folder
-        path = f"{folder}/bench.sqlite3"
         began = time.perf_counter()
-        child = multiprocessing.get_context("fork").Process(target=build, args=(path, count))
+        child = multiprocessing.get_context("fork").Process(target=build, args=(url, count))
         child.start()
         child.join()
         if child.exitcode:
             raise SystemExit(f"building the {count:,} clients failed")
         filled = time.perf_counter() - began
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench",
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
                           "CLIENTAPP_ARGON2_TIME_COST": 1, "CLIENTAPP_ARGON2_MEMORY_KIB": 1024})
         with app.app_context():
             user_id = create_user("Bench", "bench@example.com", "bench password 1", "admin").id
@@ -173,15 +198,18 @@ def main(argv=None) -> None:
     parser.add_argument("sizes", nargs="*", type=int, default=[1_000, 10_000, 100_000])
     parser.add_argument("--runs", type=int, default=100, help="requests per round (median)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds per page (the best)")
+    parser.add_argument("--postgresql", metavar="URL", default=None,
+                        help="a PostgreSQL server URL: bench there instead of SQLite")
     args = parser.parse_args(argv)
-    print("Median server time per request, SQLite, signed in as an administrator "
-          f"(best of {args.rounds} rounds of {args.runs})")
-    print(f"{'clients':>9}  " + "  ".join(f"{label:>20}" for label in BUDGETS_MS))
-    print(f"{'budget':>9}  " + "  ".join(f"{f'{ms} ms':>20}" for ms in BUDGETS_MS.values()))
+    budgets = POSTGRESQL_BUDGETS_MS if args.postgresql else BUDGETS_MS
+    print(f"Median server time per request, {'PostgreSQL' if args.postgresql else 'SQLite'}, "
+          f"signed in as an administrator (best of {args.rounds} rounds of {args.runs})")
+    print(f"{'clients':>9}  " + "  ".join(f"{label:>20}" for label in budgets))
+    print(f"{'budget':>9}  " + "  ".join(f"{f'{ms} ms':>20}" for ms in budgets.values()))
     for count in args.sizes:
-        result = bench_size(count, args.runs, args.rounds)
+        result = bench_size(count, args.runs, args.rounds, args.postgresql)
         cells = []
-        for label, budget in BUDGETS_MS.items():
+        for label, budget in budgets.items():
             ms = result["figures"][label]
             cells.append(f"{ms:>14.2f} ms{' !' if ms > budget else '  '}  ")
         print(f"{count:>9,}  " + "".join(cells).rstrip())

@@ -5,6 +5,8 @@
     python -m clientapp.catalog missing > f.json  the messages that lack French, as JSON
     python -m clientapp.catalog translate f.json  set French from {msgid: msgstr}, compile
     python -m clientapp.catalog check           list what lacks a translation
+    python -m clientapp.catalog merge other.po  take the translations other.po has and ours
+                                                lacks (after merging two branches), update
 
 The tests call check(): a message without its French translation, or a compiled catalog
 older than its .po, fails the suite.
@@ -70,6 +72,26 @@ def translate(pairs: dict) -> None:
         with open(PO, "wb") as fh:
             write_po(fh, catalog, width=100, ignore_obsolete=True)
         compile_mo()
+
+
+def merge(other_path: str) -> None:
+    """Take from another messages.po (a branch's, at a merge) every translation ours lacks,
+    then update: the branches' strings end up translated once, obsolete ones dropped."""
+    with _locked():
+        ours = _read(PO)
+        theirs = _read(Path(other_path))
+        for message in theirs:
+            if not message.id or not _complete(message):
+                continue
+            found = ours.get(message.id, context=message.context)
+            if found is None:
+                ours.add(message.id, _plain(message.string), context=message.context)
+            elif not _complete(found):
+                found.string = _plain(message.string)
+                found.flags.discard("fuzzy")
+        with open(PO, "wb") as fh:
+            write_po(fh, ours, width=100, ignore_obsolete=True)
+        _update()
 
 
 def update() -> None:
@@ -160,6 +182,9 @@ def main(argv=None) -> int:
                 and not _complete(catalog.get(m.id, context=m.context) or m)}
         print(json.dumps(todo, ensure_ascii=False, indent=1))
         return 0
+    if command == "merge":
+        merge(argv[1])
+        command = "check"
     if command == "compile":
         compile_mo()
         return 0
