@@ -63,6 +63,8 @@ def load(instance_path: str) -> dict:
         "CLIENTAPP_LOGIN_WINDOW_SECONDS": int(os.environ.get("CLIENTAPP_LOGIN_WINDOW_SECONDS", "900")),
         "CLIENTAPP_IMPORT_MAX_BYTES": int(os.environ.get("CLIENTAPP_IMPORT_MAX_BYTES", str(20 * 1024 * 1024))),
         "CLIENTAPP_IMPORT_MAX_ROWS": int(os.environ.get("CLIENTAPP_IMPORT_MAX_ROWS", "200000")),
+        # What an .xlsx upload may unpack to: a small zip can hold gigabytes of XML.
+        "CLIENTAPP_IMPORT_MAX_UNPACKED_BYTES": int(os.environ.get("CLIENTAPP_IMPORT_MAX_UNPACKED_BYTES", str(100 * 1024 * 1024))),
         # A running import whose heartbeat is older than this is taken for dead (its worker
         # was killed) and rolled back by the next import request.
         "CLIENTAPP_IMPORT_STALE_SECONDS": int(os.environ.get("CLIENTAPP_IMPORT_STALE_SECONDS", "30")),

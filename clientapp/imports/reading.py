@@ -250,10 +250,14 @@ def _cell_text(value) -> str:
 def _xlsx_rows(data: bytes, max_rows: int):
     import openpyxl
 
+    from .workbook_guard import sheet_rows_limit, too_many_sheet_rows
+
+    max_lines = sheet_rows_limit(max_rows)
     with warnings.catch_warnings():
         # openpyxl warns about styles and extensions it ignores; not the user's concern.
         warnings.simplefilter("ignore")
         try:
+            # Read-only: the sheet is streamed rather than built whole in memory.
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception:
             raise FileProblem(_l("This Excel workbook cannot be read. Open it in your spreadsheet "
@@ -262,6 +266,12 @@ def _xlsx_rows(data: bytes, max_rows: int):
             sheet = book.worksheets[0]
             count = 0
             for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                # openpyxl makes up the rows that a jump in row numbers (or the sheet's
+                # stated size) leaves out: counted here, they cannot run on for ever.
+                if line > max_lines:
+                    raise too_many_sheet_rows(max_lines)
+                if values.count(None) == len(values):
+                    continue
                 cells = [_cell_text(value) for value in values]
                 if not any(cell.strip() for cell in cells):
                     continue
@@ -281,7 +291,8 @@ def _extension(filename: str) -> str:
 
 
 def read_table(data: bytes, filename: str, encoding: str | None = None,
-               delimiter: str | None = None, max_rows: int = 200_000) -> Table:
+               delimiter: str | None = None, max_rows: int = 200_000,
+               max_unpacked: int = 100 * 1024 * 1024) -> Table:
     """The file's header and an iterator of its rows. Problems found up front raise
     FileProblem here; the row iterator raises it for what only shows further down."""
     extension = _extension(filename)
@@ -292,15 +303,18 @@ def read_table(data: bytes, filename: str, encoding: str | None = None,
 
     if data.startswith(_ZIP):
         try:
-            is_workbook = "xl/workbook.xml" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+            archive = zipfile.ZipFile(io.BytesIO(data))
         except zipfile.BadZipFile:
-            is_workbook = False
-        if not is_workbook:
+            raise _not_text()
+        if "xl/workbook.xml" not in archive.namelist():
             raise _not_text()
         if extension != "xlsx":
             raise FileProblem(_l("This file is an Excel workbook with a .%(extension)s name. "
                                  "Rename it to .xlsx, or save it from your spreadsheet as CSV.",
                                  extension=extension))
+        from .workbook_guard import check_archive
+
+        check_archive(archive, max_unpacked)  # before openpyxl opens anything
         rows = _xlsx_rows(data, max_rows)
         kind, used_encoding, used_delimiter = "xlsx", None, None
     elif extension == "xlsx":

@@ -65,7 +65,8 @@ def _read_and_check(job: ImportJob, data: bytes, mapping: dict | None = None) ->
     """Read the file with the job's settings and check every row (raises FileProblem)."""
     table = read_table(data, job.filename, encoding=job.encoding_choice,
                        delimiter=job.delimiter_choice,
-                       max_rows=current_app.config["CLIENTAPP_IMPORT_MAX_ROWS"])
+                       max_rows=current_app.config["CLIENTAPP_IMPORT_MAX_ROWS"],
+                       max_unpacked=current_app.config["CLIENTAPP_IMPORT_MAX_UNPACKED_BYTES"])
     found = match_headers(table.headers)
     if mapping is None:
         mapping = found
