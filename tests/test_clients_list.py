@@ -273,13 +273,16 @@ def test_more_actions_link_import_and_export_with_the_view(make_app, admin_id):
         from flask import url_for
 
         import_url = url_for("imports.new_import")
-        export_url = url_for("imports.export_clients", q="acme", sort="-name", view="all")
+        export_url = html.escape(url_for("imports.export_formats", q="acme", sort="-name",
+                                         view="all"))
     text = body(client.get("/clients?q=acme&sort=-name&view=all&page=2"))
     assert 'aria-controls="more-actions-menu">More actions</button>' in text
     # The list's own row beside it.
     assert text.index("Add client") < text.index("More actions")
     assert f'<a role="menuitem" href="{html.escape(import_url)}">Import</a>' in text
-    assert f'<a role="menuitem" href="{html.escape(export_url)}">Export</a>' in text
+    # Export opens the choice of formats for this view: a dialog with htmx, else a page.
+    assert (f'<a role="menuitem" href="{export_url}" hx-get="{export_url}" hx-target="body" '
+            'hx-swap="beforeend">Export</a>') in text
     # After a new search the Export link follows the view (out of band).
     fragment = body(client.get("/clients?q=glo", htmx=True))
     assert 'id="more-actions" hx-swap-oob="true"' in fragment

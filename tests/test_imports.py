@@ -529,7 +529,10 @@ def test_export_neutralises_formulas(app, viewer_client):
     assert row[:5] == ["'=1+2", "'-5", "'@home", "", "'+33 1 23 45 67 89"]
 
 
-def test_export_then_import_with_update_changes_nothing(app, manager_client, started):
+@pytest.mark.parametrize("export_format, filename", [
+    ("csv", "export.csv"), ("csv-fr", "export.csv"), ("xlsx", "export.xlsx")])
+def test_export_then_import_with_update_changes_nothing(app, manager_client, started,
+                                                       export_format, filename):
     tricky = [
         dict(name="=HYPERLINK(\"x\")", code="F-1", phone="+1 514 555 0101", type="individual"),
         dict(name="'=quoted", code="'q", address="Line one\nLine two, \"quoted\""),
@@ -542,8 +545,8 @@ def test_export_then_import_with_update_changes_nothing(app, manager_client, sta
     with app.app_context():
         before = {c.id: (c.name, c.code, c.address, c.email, c.phone, c.type, c.version)
                   for c in db.session.scalars(select(Client))}
-    response = manager_client.get("/clients/export")
-    job_id = checked(manager_client, response.data, "export.csv", mode="update")
+    response = manager_client.get(f"/clients/export?format={export_format}")
+    job_id = checked(manager_client, response.data, filename, mode="update")
     body = text(manager_client.get(f"/clients/import/{job_id}"))
     assert figure(body, "Updates") == "0" and figure(body, "Errors") == "0"
     assert figure(body, "Unchanged") == "4"  # the client without a code is a new row

@@ -156,7 +156,7 @@ def _list_context(params: ListParams, page: dict | None = None, **extra) -> dict
         "client_rows": RowMaker(),
         "words": _row_words(),
         "can_write": current_user.can_write,
-        "export_url": url_for("imports.export_clients", **shown.args(page=1)),
+        "export_url": url_for("imports.export_formats", **shown.args(page=1)),
         "pinned": [],
         "quick_form": None,
         "similar": [],

@@ -100,6 +100,32 @@ def unneutralise(value: str) -> str:
     return value[1:] if _NEUTRALISED.match(value) else value
 
 
+# --- Workbook cells ----------------------------------------------------------------------------
+# Characters XML 1.0 cannot hold (tab and line ends aside): a workbook cell cannot keep them.
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# XML reads a carriage return as a line feed, so Excel writes one in a cell as "_x000D_" (and
+# a "_x000D_" typed as such as "_x005F_x000D_"); openpyxl hands both over as they are.
+_OOXML_ESCAPE = re.compile(r"_x(000[dD]|005[fF])_")
+
+
+def text_cell(value: str | None) -> str:
+    """A value for a workbook cell typed as text. Such a cell is never run as a formula, so
+    it needs no neutralising; only a value that already looks neutralised gets one more
+    quote, which the import takes back like any other."""
+    if not value:
+        return ""
+    value = _NOT_IN_XML.sub("", value)
+    if _NEUTRALISED.match(value):
+        value = "'" + value
+    if "_x" in value:
+        value = _OOXML_ESCAPE.sub(r"_x005F_x\1_", value)
+    return value.replace("\r", "_x000D_")
+
+
+def _unescape_cell(text: str) -> str:
+    return _OOXML_ESCAPE.sub(lambda m: "_" if m.group(1) in ("005F", "005f") else "\r", text)
+
+
 # --- Bytes to text ---------------------------------------------------------------------------
 _MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b", b"\x7fELF", b"MZ",
           b"BZh", b"7z\xbc\xaf", b"Rar!", b"\x00\x00\x01\x00", b"RIFF", b"ID3", b"OggS",
@@ -244,6 +270,8 @@ def _cell_text(value) -> str:
     if hasattr(value, "isoformat"):
         text = value.isoformat()
         return text[:-9] if text.endswith("T00:00:00") else text
+    if isinstance(value, str):
+        return _unescape_cell(value) if "_x" in value else value
     return str(value)
 
 

@@ -24,10 +24,13 @@ DRAFTS_KEPT = timedelta(days=7)
 FINAL_STATES = ("done", "failed", "interrupted", "undone")
 
 
+OPEN_TO_VIEWERS = ("imports.export_clients", "imports.export_formats")
+
+
 @bp.before_request
 def managers_only():
     """Viewers may export the list; importing and undoing is for managers and admins."""
-    if request.endpoint != "imports.export_clients":
+    if request.endpoint not in OPEN_TO_VIEWERS:
         if not current_user.is_authenticated or not current_user.can_write:
             abort(403)
         engine.recover_stale()
@@ -59,6 +62,11 @@ def download_template():
 @bp.get("/export")
 def export_clients():
     return exporting.export_response(request.args)
+
+
+@bp.get("/export/formats")
+def export_formats():
+    return exporting.formats_response(request.args)
 
 
 def _read_and_check(job: ImportJob, data: bytes, mapping: dict | None = None) -> None:
