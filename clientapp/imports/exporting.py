@@ -126,6 +126,7 @@ def _xlsx_body(params: ListParams):
     write-only mode writes each row out as it comes, so a long list never sits in memory."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
     from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=True)
@@ -138,14 +139,14 @@ def _xlsx_body(params: ListParams):
         cells = []
         for value in values:
             value = text_cell(value)
-            if not value:
-                cells.append(None)
-                continue
-            cell = WriteOnlyCell(sheet, value=value)
-            # Text, whatever it looks like: openpyxl would take "=..." for a formula and
-            # "#N/A" for an error.
-            cell.data_type = "s"
-            cells.append(cell)
+            if value.startswith("=") or value in ERROR_CODES:
+                # openpyxl types any other text as text itself; these it would take for a
+                # formula or an error, so only their cells are typed by hand (a cell object
+                # for every value costs far more time).
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                value = cell
+            cells.append(value or None)
         return cells
 
     sheet.append(text_row([HEADERS[name] for name in FIELDS]))
