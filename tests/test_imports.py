@@ -243,8 +243,10 @@ def test_errors_are_listed_with_line_column_and_reason(app, manager_client):
     job_id = checked(manager_client, errors_csv())
     body = text(manager_client.get(f"/clients/import/{job_id}"))
     assert figure(body, "Errors") == "9"
-    assert re.search(r"<td>4</td>\s*<td>Email</td>\s*<td class=\"cell-value\">not-an-email</td>"
-                     r"\s*<td>Enter a valid email address", body)
+    # Each cell names its column too (data-label), for the stacked rows of a phone.
+    assert re.search(r'<td data-label="Line">4</td>\s*<td data-label="Column">Email</td>\s*'
+                     r'<td class="cell-value" data-label="Value">not-an-email</td>'
+                     r'\s*<td data-label="Reason">Enter a valid email address', body)
     assert "This code is also on line 7." in body
     assert re.search(r'class="button button-primary" disabled aria-describedby="start-hint"', body)
     assert "Fix or skip the rows with errors" in body
@@ -362,8 +364,9 @@ def test_changing_the_mode_checks_again(manager_client, app):
                                    data={"mode": "update"})
     body = text(response)
     assert figure(body, "Errors") == "0" and figure(body, "Updates") == "1"
-    assert re.search(r"<td>Name</td>\s*<td class=\"cell-value\">Old</td>\s*"
-                     r"<td class=\"cell-value\">New</td>", body)
+    assert re.search(r'<td data-label="Field">Name</td>\s*'
+                     r'<td class="cell-value" data-label="Now">Old</td>\s*'
+                     r'<td class="cell-value" data-label="After the import">New</td>', body)
 
 
 # --- Starting, progress, result --------------------------------------------------------------
