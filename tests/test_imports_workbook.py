@@ -204,3 +204,33 @@ def test_a_jump_in_row_numbers_does_not_run_on():
 def test_broken_xml_inside_a_workbook():
     data = shared_strings_workbook(lambda part: part.write(b"<si><t>unclosed"))
     assert "This Excel workbook cannot be read." in problem(data)
+
+
+def test_texts_count_as_python_stores_them(monkeypatch):
+    # The same number of characters; one emoji makes every character of its text four bytes.
+    plain = shared_strings_workbook(texts(*(f"{i:04d}" + "a" * 995 for i in range(200))))
+    wide = shared_strings_workbook(texts(*(f"{i:04d}" + "a" * 994 + "😀" for i in range(200))))
+    monkeypatch.setattr(workbook_guard, "HELD_BUDGET", 600_000)
+    assert list(read_table(plain, "clients.xlsx").rows) == [(2, ["Acme"])]
+    assert "too large to check at once" in problem(wide)
+
+
+def test_what_a_sheet_keeps_besides_its_rows_counts(monkeypatch):
+    rows = string_cells([["Name"], ["Acme"]])
+    merges = b"".join(b'<mergeCell ref="A%d:B%d"/>' % (n, n) for n in range(3, 2003))
+    plain = shared_strings_workbook(texts("Name", "Acme"), sheet(rows))
+    merged = shared_strings_workbook(texts("Name", "Acme"), sheet(rows)[:-len(b"</worksheet>")]
+                                     + b"<mergeCells>" + merges + b"</mergeCells></worksheet>")
+    monkeypatch.setattr(workbook_guard, "HELD_BUDGET",
+                        1000 * workbook_guard.HELD_PER_ELEMENT + 200_000)
+    assert list(read_table(plain, "clients.xlsx").rows) == [(2, ["Acme"])]
+    assert "too large to check at once" in problem(merged)
+
+
+def test_a_row_counts_whole_while_it_is_read(monkeypatch):
+    long_cell = b'<row r="2"><c r="A2" t="inlineStr"><is><t>' + b"x" * 900_000 + b"</t></is></c></row>"
+    data = shared_strings_workbook(texts("Name"), sheet(string_cells([["Name"]]) + long_cell))
+    monkeypatch.setattr(workbook_guard, "HELD_BUDGET", 800_000)
+    assert "too large to check at once" in problem(data)
+    monkeypatch.setattr(workbook_guard, "HELD_BUDGET", 2_000_000)
+    assert "more than 100,000 characters" in problem(data)  # read, then refused as a value
