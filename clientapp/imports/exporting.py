@@ -30,8 +30,6 @@ BOM = "\ufeff"
 HEADERS = {"name": "Name", "code": "Code", "address": "Address", "email": "Email",
            "phone": "Phone", "type": "Type"}
 TEMPLATE_FIELDS = ("name", "code", "address")
-
-
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # ?format= of the export: the CSV delimiter, or None for the workbook.
 FORMATS = {"csv": ",", "csv-fr": ";", "xlsx": None}
@@ -46,8 +44,8 @@ def _csv_line(cells, delimiter: str = ",") -> str:
     return buffer.getvalue()
 
 
-def _download(body, filename: str, mimetype: str = "text/csv; charset=utf-8") -> Response:
-    response = Response(body, content_type=mimetype)
+def _download(body, filename: str, content_type: str = "text/csv; charset=utf-8") -> Response:
+    response = Response(body, content_type=content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -63,7 +61,7 @@ def type_label(value: str | None) -> str:
     return str(label) if label else (value or "")
 
 
-def export_format(args) -> str:
+def _export_format(args) -> str:
     """The ?format= asked for: CSV when none is; 404 for one that does not exist."""
     chosen = args.get("format") or "csv"
     if chosen not in FORMATS:
@@ -71,7 +69,7 @@ def export_format(args) -> str:
     return chosen
 
 
-def export_filename(params: ListParams, chosen: str) -> str:
+def _export_filename(params: ListParams, chosen: str) -> str:
     suffix = {"active": "", "archived": "-archived", "all": "-all"}[params.view]
     return f"clients{suffix}-{date.today().isoformat()}{FILE_SUFFIX[chosen]}"
 
@@ -90,8 +88,8 @@ def export_response(args) -> Response:
     """The clients of the list view these query args describe, in its order, in the format
     ?format= names (csv, csv-fr or xlsx)."""
     params = ListParams.from_args(args)
-    chosen = export_format(args)
-    filename = export_filename(params, chosen)
+    chosen = _export_format(args)
+    filename = _export_filename(params, chosen)
     if FORMATS[chosen] is None:
         return _download(_xlsx_body(params), filename, XLSX_TYPE)
     delimiter = FORMATS[chosen]
