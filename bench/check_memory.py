@@ -132,13 +132,14 @@ def openpyxl_style(path: Path, source: Path, rows: int) -> None:
 
 def crafted(path: Path) -> None:
     """As much as the upload checks let through: shared strings up to their budget, each
-    a long text, under the unpacked limit and the compression ratio."""
+    with an emoji (so Python stores every character of it in four bytes), under the
+    unpacked limit and the compression ratio."""
     from clientapp.imports.workbook_guard import HELD_BUDGET, HELD_PER_STRING
 
-    count = 1_000_000
-    text_room = HELD_BUDGET - count * HELD_PER_STRING - 2 * 1024 * 1024  # the other parts
-    size = text_room // count - len("<si><t></t></si>")
-    strings = (f"{n:07d} " + "abcdefghij" * (size // 10) for n in range(count))
+    text = "abcdefghij" * 7 + "\U0001F600"
+    each = HELD_PER_STRING + 4 * (len(text) + 8)
+    count = (HELD_BUDGET - 2 * 1024 * 1024) // each  # room for the workbook's other parts
+    strings = (f"{n:07d} {text}" for n in range(count))
     _workbook(path, iter(['<row r="1"><c r="A1" t="s"><v>0</v></c></row>']), strings)
 
 

@@ -26,8 +26,8 @@ MAX_CELLS_IN_ROW = 16_384  # Excel's own column limit: more was not made by a sp
 # it keeps to the end, plus the largest row it holds while reading that row, must stay
 # within HELD_BUDGET: a workbook at the importer's row limit as Excel writes it does, and
 # whatever a crafted file holds, the server's peak memory stays bounded.
-HELD_BUDGET = 280 * 1024 * 1024
-HELD_PER_STRING = 150  # one entry of the shared string table
+HELD_BUDGET = 260 * 1024 * 1024
+HELD_PER_STRING = 180  # one entry of the shared string table
 HELD_PER_ROW = 100  # a row openpyxl has streamed past stays in its tree, emptied
 HELD_PER_ROW_DIMENSION = 300  # plus a record for a row with a height, style or the like
 HELD_PER_ATTRIBUTE = 100
