@@ -63,6 +63,8 @@ def load(instance_path: str) -> dict:
         "CLIENTAPP_LOGIN_WINDOW_SECONDS": int(os.environ.get("CLIENTAPP_LOGIN_WINDOW_SECONDS", "900")),
         "CLIENTAPP_IMPORT_MAX_BYTES": int(os.environ.get("CLIENTAPP_IMPORT_MAX_BYTES", str(20 * 1024 * 1024))),
         "CLIENTAPP_IMPORT_MAX_ROWS": int(os.environ.get("CLIENTAPP_IMPORT_MAX_ROWS", "200000")),
+        # What an .xlsx upload may unpack to: a small zip can hold gigabytes of XML.
+        "CLIENTAPP_IMPORT_MAX_UNPACKED_BYTES": int(os.environ.get("CLIENTAPP_IMPORT_MAX_UNPACKED_BYTES", str(100 * 1024 * 1024))),
         # A running job (an import) whose heartbeat is older than this is taken for dead (its
         # worker was killed): taken back at the next start-up, `clientapp recover-jobs`, or
         # "Run again". CLIENTAPP_IMPORT_STALE_SECONDS is its older name.

@@ -299,7 +299,7 @@ def test_more_actions_link_import_and_export_with_the_view(make_app, admin_id):
         from flask import url_for
 
         import_url = url_for("imports.new_import")
-        export_url = url_for("imports.export_clients", q="acme", sort="-name", view="all")
+        export_url = url_for("imports.export_formats", q="acme", sort="-name", view="all")
     page = client.get("/clients?q=acme&sort=-name&view=all&page=2")
     button = one(page, "#more-actions-button")
     assert button.text() == "More actions"
@@ -307,14 +307,17 @@ def test_more_actions_link_import_and_export_with_the_view(make_app, admin_id):
     assert "popover" in one(page, "#more-actions-menu").attributes
     # The list's own row beside it.
     assert body(page).index("Add client") < body(page).index("More actions")
-    items = {a.text(): a.attributes["href"] for a in find(page, "#more-actions-menu a")}
-    assert items == {"Import": import_url, "Export": export_url}
+    items = {a.text(): a.attributes for a in find(page, "#more-actions-menu a")}
+    assert items["Import"]["href"] == import_url
+    # Export opens the choice of formats for this view: a dialog with htmx, else a page.
+    assert items["Export"]["href"] == items["Export"]["hx-get"] == export_url
+    assert (items["Export"]["hx-target"], items["Export"]["hx-swap"]) == ("body", "beforeend")
     # After a new search the Export link follows the view (out of band).
     fragment = client.get("/clients?q=glo", htmx=True)
     oob = one(fragment, "#more-actions")
     assert oob.attributes["hx-swap-oob"] == "true"
-    assert "q=glo" in oob.css_first("a[role=menuitem]:last-child").attributes["href"] \
-        or any("q=glo" in a.attributes["href"] for a in oob.css("a"))
+    export = [a for a in oob.css("a[role=menuitem]") if words(a) == "Export"]
+    assert len(export) == 1 and "q=glo" in export[0].attributes["href"]
 
 
 # --- quick add -------------------------------------------------------------------------

@@ -131,6 +131,15 @@ def test_excel_workbook_values_become_text():
                     (4, ["Half", "3.5", "", "TRUE"])]
 
 
+def test_excel_escapes_in_workbook_cells_are_taken_back():
+    # Excel writes a carriage return in a cell as _x000D_, and that text typed as such with
+    # its underscore escaped.
+    data = xlsx([["Name", "Address"], ["Acme", "1 Main St_x000D_\nSpringfield"],
+                 ["Literal", "_x005F_x000D_"]])
+    _table, rows = read_all(data, "clients.xlsx")
+    assert rows == [(2, ["Acme", "1 Main St\r\nSpringfield"]), (3, ["Literal", "_x000D_"])]
+
+
 # --- Files that cannot be read: a clear message each --------------------------------------
 def test_empty_file():
     assert problem(b"") == "The file is empty."

@@ -137,7 +137,7 @@ def _list_context(params, **extra) -> dict:
         "client_rows": RowMaker(),
         "words": _row_words(),
         "can_write": current_user.can_write,
-        "export_url": url_for("imports.export_clients", **params.args(page=1)),
+        "export_url": url_for("imports.export_formats", **params.args(page=1)),
         "quick_form": None,
         "similar": [],
     }

@@ -100,6 +100,32 @@ def unneutralise(value: str) -> str:
     return value[1:] if _NEUTRALISED.match(value) else value
 
 
+# --- Workbook cells ----------------------------------------------------------------------------
+# Characters XML 1.0 cannot hold (tab and line ends aside): a workbook cell cannot keep them.
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# XML reads a carriage return as a line feed, so Excel writes one in a cell as "_x000D_" (and
+# a "_x000D_" typed as such as "_x005F_x000D_"); openpyxl hands both over as they are.
+_OOXML_ESCAPE = re.compile(r"_x(000[dD]|005[fF])_")
+
+
+def text_cell(value: str | None) -> str:
+    """A value for a workbook cell typed as text. Such a cell is never run as a formula, so
+    it needs no neutralising; only a value that already looks neutralised gets one more
+    quote, which the import takes back like any other."""
+    if not value:
+        return ""
+    value = _NOT_IN_XML.sub("", value)
+    if _NEUTRALISED.match(value):
+        value = "'" + value
+    if "_x" in value:
+        value = _OOXML_ESCAPE.sub(r"_x005F_x\1_", value)
+    return value.replace("\r", "_x000D_")
+
+
+def _unescape_cell(text: str) -> str:
+    return _OOXML_ESCAPE.sub(lambda m: "_" if m.group(1) in ("005F", "005f") else "\r", text)
+
+
 # --- Bytes to text ---------------------------------------------------------------------------
 _MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b", b"\x7fELF", b"MZ",
           b"BZh", b"7z\xbc\xaf", b"Rar!", b"\x00\x00\x01\x00", b"RIFF", b"ID3", b"OggS",
@@ -244,16 +270,22 @@ def _cell_text(value) -> str:
     if hasattr(value, "isoformat"):
         text = value.isoformat()
         return text[:-9] if text.endswith("T00:00:00") else text
+    if isinstance(value, str):
+        return _unescape_cell(value) if "_x" in value else value
     return str(value)
 
 
 def _xlsx_rows(data: bytes, max_rows: int):
     import openpyxl
 
+    from .workbook_guard import sheet_rows_limit, too_many_sheet_rows
+
+    max_lines = sheet_rows_limit(max_rows)
     with warnings.catch_warnings():
         # openpyxl warns about styles and extensions it ignores; not the user's concern.
         warnings.simplefilter("ignore")
         try:
+            # Read-only: the sheet is streamed rather than built whole in memory.
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception:
             raise FileProblem(_l("This Excel workbook cannot be read. Open it in your spreadsheet "
@@ -262,6 +294,12 @@ def _xlsx_rows(data: bytes, max_rows: int):
             sheet = book.worksheets[0]
             count = 0
             for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                # openpyxl makes up the rows that a jump in row numbers (or the sheet's
+                # stated size) leaves out: counted here, they cannot run on for ever.
+                if line > max_lines:
+                    raise too_many_sheet_rows(max_lines)
+                if values.count(None) == len(values):
+                    continue
                 cells = [_cell_text(value) for value in values]
                 if not any(cell.strip() for cell in cells):
                     continue
@@ -281,7 +319,8 @@ def _extension(filename: str) -> str:
 
 
 def read_table(data: bytes, filename: str, encoding: str | None = None,
-               delimiter: str | None = None, max_rows: int = 200_000) -> Table:
+               delimiter: str | None = None, max_rows: int = 200_000,
+               max_unpacked: int = 100 * 1024 * 1024) -> Table:
     """The file's header and an iterator of its rows. Problems found up front raise
     FileProblem here; the row iterator raises it for what only shows further down."""
     extension = _extension(filename)
@@ -292,15 +331,18 @@ def read_table(data: bytes, filename: str, encoding: str | None = None,
 
     if data.startswith(_ZIP):
         try:
-            is_workbook = "xl/workbook.xml" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+            archive = zipfile.ZipFile(io.BytesIO(data))
         except zipfile.BadZipFile:
-            is_workbook = False
-        if not is_workbook:
+            raise _not_text()
+        if "xl/workbook.xml" not in archive.namelist():
             raise _not_text()
         if extension != "xlsx":
             raise FileProblem(_l("This file is an Excel workbook with a .%(extension)s name. "
                                  "Rename it to .xlsx, or save it from your spreadsheet as CSV.",
                                  extension=extension))
+        from .workbook_guard import check_archive
+
+        check_archive(archive, max_unpacked)  # before openpyxl opens anything
         rows = _xlsx_rows(data, max_rows)
         kind, used_encoding, used_delimiter = "xlsx", None, None
     elif extension == "xlsx":

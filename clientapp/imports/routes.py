@@ -29,10 +29,13 @@ FINAL_STATES = (ImportState.DONE, ImportState.FAILED, ImportState.INTERRUPTED,
 ISSUE_KINDS = tuple(IssueKind)
 
 
+OPEN_TO_VIEWERS = ("imports.export_clients", "imports.export_formats")
+
+
 @bp.before_request
 def managers_only():
     """Viewers may export the list; importing and undoing is for managers and admins."""
-    if request.endpoint != "imports.export_clients":
+    if request.endpoint not in OPEN_TO_VIEWERS:
         if not current_user.is_authenticated or not current_user.can_write:
             abort(403)
 
@@ -72,10 +75,16 @@ def export_clients():
     return exporting.export_response(request.args)
 
 
+@bp.get("/export/formats")
+def export_formats():
+    return exporting.formats_response(request.args)
+
+
 def _table(job: ImportJob, data: bytes):
     return read_table(data, job.filename, encoding=job.encoding_choice,
                       delimiter=job.delimiter_choice,
-                      max_rows=current_app.config["CLIENTAPP_IMPORT_MAX_ROWS"])
+                      max_rows=current_app.config["CLIENTAPP_IMPORT_MAX_ROWS"],
+                      max_unpacked=current_app.config["CLIENTAPP_IMPORT_MAX_UNPACKED_BYTES"])
 
 
 def _read_and_check(job: ImportJob, data: bytes, mapping: dict | None = None) -> None:
