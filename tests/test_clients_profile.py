@@ -338,3 +338,23 @@ def test_profile_in_french(app, admin_id):
     assert ">Modifier</a>" in page and "Archivé le 14 mars 2025." in page
     form = french.get("/clients/new").get_data(as_text=True)
     assert "Nouveau client" in form and ">Enregistrer</button>" in form
+
+
+def test_profile_header_menu_edits_archives_exports_and_deletes(app, admin_client):
+    from .html import find, words
+
+    client_id = add_client(app, name="Acme", code="AC-1")
+    add_client(app, name="Globex")
+    page = admin_client.get(f"/clients/{client_id}")
+    items = {words(i): i.attributes for i in find(page, "#client-menu-profile [role=menuitem]")}
+    assert list(items) == ["Edit", "Archive", "Export", "Delete"]
+    export = items["Export"]["href"]
+    assert export == items["Export"]["hx-get"]
+    # The formats offered for this client alone, and each download holds it alone.
+    dialog = admin_client.get(export, htmx=True)
+    assert "This client alone." in words(find(dialog, "dialog")[0])
+    csv_link = [a.attributes["href"] for a in find(dialog, "a[download]")][0]
+    lines = admin_client.get(csv_link).get_data(as_text=True).splitlines()
+    assert len(lines) == 2 and lines[1].startswith("Acme,AC-1")
+    # Empty fields say so, in words.
+    assert "Not set" in words(find(page, "#client-info")[0])

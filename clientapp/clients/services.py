@@ -10,6 +10,7 @@ from ..activity import EventKind, record
 from ..db import search
 from ..db.time import utcnow
 from ..extensions import db
+from ..ids import as_id
 from ..listing import Filter, Listing, Params, Sort
 from ..text import name_match_key
 from .models import CLIENT_TYPES, Client
@@ -47,7 +48,9 @@ CLIENTS = Listing(
     tiebreak=Client.id,
     # The Active tab, the Archived tab, and both ("Show archives").
     filters=(Filter("view", ("active", "archived", "all")),
-             Filter("type", CLIENT_TYPE_FILTER)),
+             Filter("type", CLIENT_TYPE_FILTER),
+             # One client (its profile's Export); not a filter the list page offers.
+             Filter("id", parse=as_id)),
 )
 
 
@@ -65,13 +68,15 @@ def client_query(params: Params):
         query = query.where(Client.archived_at.is_not(None))
     if params.type != "all":
         query = query.where(Client.type == params.type)
+    if params.id is not None:
+        query = query.where(Client.id == params.id)
     if params.q:
         query = search.matching(query, Client, params.q)
     return query
 
 
 def count_clients(params: Params) -> int:
-    if not params.q and params.type == "all":
+    if not params.q and params.type == "all" and params.id is None:
         active, archived = client_counts()
         return {"active": active, "archived": archived, "all": active + archived}[params.view]
     return db.session.scalar(select(func.count()).select_from(client_query(params).subquery()))
