@@ -877,3 +877,43 @@ def test_bulk_ignores_ids_that_are_not_numbers(app, admin_client):
     response = admin_client.get(
         f"/clients/bulk-archive?action=archive&ids=²&ids=1e3&ids=99999999999&ids={client_id}")
     assert "Archive 1 client?" in text_of(response)
+
+
+def test_clients_without_a_code_sort_last_both_ways(app, admin_client):
+    ids = add_clients(app, ["No code", "Bravo", "Alpha"])
+    with app.app_context():
+        for client_id, code in zip(ids, [None, "B-2", "A-1"]):
+            db.session.get(Client, client_id).code = code
+        db.session.commit()
+    assert row_names(admin_client.get("/clients?sort=code")) == ["Alpha", "Bravo", "No code"]
+    assert row_names(admin_client.get("/clients?sort=-code")) == ["Bravo", "Alpha", "No code"]
+
+
+def test_type_column_and_filter(app, admin_client):
+    add_client(app, "Acme")
+    add_client(app, "Jeanne Martin", type="individual")
+    page = admin_client.get("/clients")
+    assert texts(page, "#client-rows td.type-col") == ["Company", "Individual"]
+    people = admin_client.get("/clients?type=individual", htmx=True)
+    assert row_names(people) == ["Jeanne Martin"]
+    assert people.headers["HX-Push-Url"] == "/clients?type=individual"
+    assert attr(people, "#client-type-filter option[selected]", "value") == "individual"
+    # The other filters and the search keep it.
+    assert attr(people, "a[aria-current=page]", "href") == "/clients?type=individual"
+    assert row_names(admin_client.get("/clients?type=company&q=acme")) == ["Acme"]
+    empty = admin_client.get("/clients?q=zzz&type=individual")
+    assert "No client matches “zzz”." in text_of(empty)
+
+
+def test_the_address_shows_whole_on_one_line(app, admin_client):
+    add_client(app, "Acme", address="12 rue des Lilas\n75011 Paris\nFrance")
+    cell = one(admin_client.get("/clients"), "#client-rows td.address-col .one-line")
+    assert words(cell) == "12 rue des Lilas 75011 Paris France"
+    assert cell.attributes["title"] == "12 rue des Lilas 75011 Paris France"
+
+
+def test_an_empty_type_says_so_and_offers_every_type(app, admin_client):
+    add_client(app, "Acme")
+    page = admin_client.get("/clients?type=individual")
+    assert "No client of this type." in text_of(page)
+    assert attr(page, ".empty a", "href") == "/clients"
