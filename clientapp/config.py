@@ -61,6 +61,26 @@ def load(instance_path: str) -> dict:
         "CLIENTAPP_LOGIN_MAX_FAILURES": int(os.environ.get("CLIENTAPP_LOGIN_MAX_FAILURES", "5")),
         "CLIENTAPP_LOGIN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("CLIENTAPP_LOGIN_MAX_FAILURES_PER_ADDRESS", "20")),
         "CLIENTAPP_LOGIN_WINDOW_SECONDS": int(os.environ.get("CLIENTAPP_LOGIN_WINDOW_SECONDS", "900")),
+        "CLIENTAPP_LOGIN_ACCOUNT_BACKOFF_AFTER": int(os.environ.get("CLIENTAPP_LOGIN_ACCOUNT_BACKOFF_AFTER", "10")),
+        "CLIENTAPP_LOGIN_ACCOUNT_BACKOFF_MAX_SECONDS": int(os.environ.get("CLIENTAPP_LOGIN_ACCOUNT_BACKOFF_MAX_SECONDS", "300")),
+        "CLIENTAPP_SESSION_IDLE_HOURS": float(os.environ.get("CLIENTAPP_SESSION_IDLE_HOURS", "12")),
+        "CLIENTAPP_PASSWORD_LOGIN": _bool(os.environ.get("CLIENTAPP_PASSWORD_LOGIN"), True),
+        "CLIENTAPP_DEFAULT_ROLE": os.environ.get("CLIENTAPP_DEFAULT_ROLE", "viewer"),
+        # Sign-in by a reverse proxy that authenticated the user (auth/trusted_header.py);
+        # inert while the header or the proxies are empty.
+        "CLIENTAPP_TRUSTED_USER_HEADER": os.environ.get("CLIENTAPP_TRUSTED_USER_HEADER", ""),
+        "CLIENTAPP_TRUSTED_PROXIES": os.environ.get("CLIENTAPP_TRUSTED_PROXIES", ""),
+        "CLIENTAPP_TRUSTED_AUTO_CREATE": _bool(os.environ.get("CLIENTAPP_TRUSTED_AUTO_CREATE")),
+        "CLIENTAPP_TRUSTED_LOGOUT_URL": os.environ.get("CLIENTAPP_TRUSTED_LOGOUT_URL", ""),
+        # OpenID Connect (auth/oidc.py); inert unless issuer, client id and secret are set.
+        "CLIENTAPP_OIDC_ISSUER": os.environ.get("CLIENTAPP_OIDC_ISSUER", ""),
+        "CLIENTAPP_OIDC_CLIENT_ID": os.environ.get("CLIENTAPP_OIDC_CLIENT_ID", ""),
+        "CLIENTAPP_OIDC_CLIENT_SECRET": os.environ.get("CLIENTAPP_OIDC_CLIENT_SECRET", ""),
+        "CLIENTAPP_OIDC_NAME": os.environ.get("CLIENTAPP_OIDC_NAME", "OpenID Connect"),
+        "CLIENTAPP_OIDC_SCOPES": os.environ.get("CLIENTAPP_OIDC_SCOPES", "openid email profile"),
+        "CLIENTAPP_OIDC_AUTO_CREATE": _bool(os.environ.get("CLIENTAPP_OIDC_AUTO_CREATE")),
+        # Inside another site's iframe: the session cookie must be SameSite=None (auth/__init__.py).
+        "CLIENTAPP_EMBEDDED": _bool(os.environ.get("CLIENTAPP_EMBEDDED")),
         "CLIENTAPP_IMPORT_MAX_BYTES": int(os.environ.get("CLIENTAPP_IMPORT_MAX_BYTES", str(20 * 1024 * 1024))),
         "CLIENTAPP_IMPORT_MAX_ROWS": int(os.environ.get("CLIENTAPP_IMPORT_MAX_ROWS", "200000")),
         # A running import whose heartbeat is older than this is taken for dead (its worker
@@ -69,8 +89,5 @@ def load(instance_path: str) -> dict:
         # Argon2id at OWASP's recommended minimum (m=19 MiB, t=2, p=1).
         "CLIENTAPP_ARGON2_TIME_COST": int(os.environ.get("CLIENTAPP_ARGON2_TIME_COST", "2")),
         "CLIENTAPP_ARGON2_MEMORY_KIB": int(os.environ.get("CLIENTAPP_ARGON2_MEMORY_KIB", "19456")),
-        # Set by `clientapp serve` from the address it binds; a non-loopback bind asks for
-        # the one-time setup code before the first administrator can be created.
-        "CLIENTAPP_LISTEN_HOST": os.environ.get("CLIENTAPP_LISTEN_HOST", "127.0.0.1"),
         "CLIENTAPP_AUTO_MIGRATE": _bool(os.environ.get("CLIENTAPP_AUTO_MIGRATE"), True),
     }

@@ -150,12 +150,29 @@ def make_user(app, role: str, email: str | None = None, name: str | None = None,
         return user.id
 
 
-def sign_in(app, user_id: int):
+def sign_in(app, user_id: int, **environ):
+    """A client signed in as the app signs people in: a session row, and its cookie."""
+    from flask import session
+
+    from clientapp.auth import sessions
+    from clientapp.auth.models import User
+
     test_client = app.test_client()
+    with app.test_request_context(environ_base=environ or None):
+        sessions.sign_in(db.session.get(User, user_id))
+        db.session.commit()
+        values = dict(session)
     with test_client.session_transaction() as sess:
-        sess["_user_id"] = str(user_id)
-        sess["_fresh"] = True
+        sess.update(values)
     return test_client
+
+
+def setup_code(app) -> str:
+    """The one-time code that /setup asks for, as the server logged it."""
+    from clientapp.auth.setup import ensure_code
+
+    with app.app_context():
+        return ensure_code()
 
 
 @pytest.fixture
