@@ -28,7 +28,9 @@ def someone(request, app, admin_id):
 
 def test_the_header_links_the_users_name_to_my_account(admin_client):
     body = admin_client.get("/").get_data(as_text=True)
-    assert '<a class="whoami" href="/account" title="My account" >Ada Admin</a>' in body
+    assert '<a class="whoami" href="/account" title="My account">Ada Admin</a>' in body
+    on_it = admin_client.get("/account").get_data(as_text=True)
+    assert 'title="My account" aria-current="page">Ada Admin</a>' in on_it
 
 
 def test_my_account_page_and_fragments(someone):
@@ -159,3 +161,26 @@ def test_account_writes_need_csrf_and_a_session(app, admin_client, client, admin
     assert client.post("/account/profile", data={"name": "X", "locale": "en",
                                                  "timezone": ""}).status_code == 303
     assert user_row(app, admin_id).name == "Ada Admin"
+
+
+def test_an_email_taken_between_check_and_write_is_a_422(app, admin_client, admin_id,
+                                                         manager_id, monkeypatch):
+    from clientapp.auth import forms
+
+    monkeypatch.setattr(forms.User, "by_email", staticmethod(lambda email: None))
+    response = admin_client.post("/account/email", htmx=True,
+                                 data={"email": "manager@example.com", "password": PASSWORD})
+    assert_fragment(response, "account-email", 422)
+    assert "A user with this email already exists." in response.get_data(as_text=True)
+    assert user_row(app, admin_id).email == "admin@example.com"
+
+
+def test_account_sections_answer_a_plain_post_with_the_page(app, admin_client):
+    """Without JavaScript every form still works: the whole page comes back."""
+    assert_page(admin_client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": NEW}))
+    assert_page(admin_client.post("/account/sessions/sign-out-others"))
+    assert_page(admin_client.post("/account/email", data={"email": "x", "password": ""}), 422)
+    saved = admin_client.post("/account/profile", data={"name": "Ada", "locale": "en",
+                                                        "timezone": ""})
+    assert saved.status_code == 303 and saved.headers["Location"] == "/account?saved=1"

@@ -268,3 +268,6 @@ def test_serve_command_migrates_and_serves_with_waitress(tmp_path):
     assert (tmp_path / "clientapp.sqlite3").exists()
     assert (tmp_path / "secret_key").exists()
     assert "listening on http://127.0.0.1:" in output
+    # The link that creates the first administrator, with its code, logged once.
+    code = (tmp_path / "setup_code").read_text().strip()
+    assert output.count(f"http://127.0.0.1:{port}/setup?code={code}") == 1

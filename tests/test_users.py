@@ -255,3 +255,22 @@ def test_create_user_command_prompts_for_password(app):
                            input=f"{PASSWORD}\n{PASSWORD}\n")
     assert result.exit_code == 0, result.output
     assert get_user(app, "p@agency.local").role == "viewer"
+
+
+def test_an_email_taken_between_check_and_write_is_a_422(app, admin_client, manager_id,
+                                                         monkeypatch):
+    """The form's check saw the email free; the unique index refuses it: no 500."""
+    from clientapp.auth import forms
+
+    monkeypatch.setattr(forms.User, "by_email", staticmethod(lambda email: None))
+    created = admin_client.post("/users", htmx=True, data={
+        "name": "Twin", "email": "manager@example.com", "role": "viewer", "password": PASSWORD})
+    assert_fragment(created, "users-page", 422)
+    assert "A user with this email already exists." in created.get_data(as_text=True)
+    edited = admin_client.post(f"/users/{manager_id}/edit", htmx=True,
+                               data=edit_data(app, manager_id, email="admin@example.com"))
+    assert_fragment(edited, "user-edit-form", 422)
+    assert "A user with this email already exists." in edited.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, manager_id).email == "manager@example.com"
+        assert db.session.scalar(select(func.count()).select_from(User)) == 2

@@ -22,11 +22,20 @@ def valid_email(form, field):
         raise ValidationError(_l("Enter a valid email address.")) from None
 
 
+EMAIL_TAKEN = _l("A user with this email already exists.")
+
+
 def unused_email(form, field):
-    """No other user has it (`form.user_id` is the user being edited, if any)."""
+    """No other user has it (`form.user_id` is the user being edited, if any). The unique
+    index catches one taken after this check: see email_taken()."""
     owner = User.by_email(field.data or "")
     if owner is not None and owner.id != getattr(form, "user_id", None):
-        raise ValidationError(_l("A user with this email already exists."))
+        raise ValidationError(EMAIL_TAKEN)
+
+
+def email_taken(form) -> None:
+    """The write hit the unique email: someone took it since the form was checked."""
+    form.email.errors = [*form.email.errors, EMAIL_TAKEN]
 
 
 def email_field(label=_l("Email")):

@@ -2,8 +2,10 @@
 from flask import Blueprint, current_app, request, session, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from ..auth import limits, sessions
+from ..auth.forms import email_taken
 from ..auth.models import User
 from ..auth.services import check_password, hash_password
 from ..errors import refuse
@@ -93,7 +95,12 @@ def change_email():
         form.password.errors.append(_("This is not your password."))
         return _page("email_section", 422, email_form=form)
     user.email = form.email.data
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        email_taken(form)
+        return _page("email_section", 422, email_form=form)
     return _page("email_section", section="email",
                  done=_("Your email is now %(email)s.", email=user.email))
 

@@ -3,9 +3,11 @@ from flask import Blueprint, current_app, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth import reset_links
+from ..auth.forms import email_taken
 from ..auth.models import User
 from ..auth.services import create_user
 from ..extensions import db
@@ -41,8 +43,13 @@ def list_users():
 def create():
     form = UserForm()
     if form.validate_on_submit():
-        create_user(form.name.data, form.email.data, form.password.data, form.role.data)
-        db.session.commit()
+        try:
+            create_user(form.name.data, form.email.data, form.password.data, form.role.data)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            email_taken(form)
+            return _users_page(422, form=form)
         return redirect_htmx(url_for("users.list_users"))
     return _users_page(422, form=form)
 
@@ -85,6 +92,10 @@ def save(user_id: int):
     except StaleDataError:
         db.session.rollback()
         return _edit_page(db.session.get(User, user_id), form, 409, conflict=True)
+    except IntegrityError:
+        db.session.rollback()
+        email_taken(form)
+        return _edit_page(db.session.get(User, user_id), form, 422)
     if not current_user.is_admin:  # they took their own role away
         return redirect_htmx(url_for("dashboard.index"))
     return redirect_htmx(url_for("users.list_users"))
