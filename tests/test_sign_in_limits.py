@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from clientapp.auth.models import LoginAttempt, User
+from clientapp.auth.models import LoginAttempt, User, utcnow
 from clientapp.extensions import db
 
 from .conftest import PASSWORD, make_user
@@ -90,23 +90,36 @@ def test_limit_per_address_across_accounts(make_app):
                  address="192.0.2.10").status_code == 303
 
 
+def failures_from_many_addresses(app, email, count):
+    """`count` failures on `email` just now, each from an address of its own."""
+    with app.app_context():
+        now = utcnow()
+        db.session.add_all(LoginAttempt(email=email, address=f"203.0.113.{n}", at=now)
+                           for n in range(count))
+        db.session.commit()
+
+
 def test_guesses_from_many_addresses_slow_the_account_down(make_app):
     app = make_app(CLIENTAPP_LOGIN_ACCOUNT_BACKOFF_AFTER=4,
                    CLIENTAPP_LOGIN_ACCOUNT_BACKOFF_MAX_SECONDS=60)
     admin = make_user(app, "admin")
     client = app.test_client()
-    for n in range(4):
-        assert login(client, "admin@example.com", address=f"203.0.113.{n}").status_code == 422
-    slowed = login(client, "admin@example.com", PASSWORD, address="203.0.113.99")
+    # Four failures are let through; the 5th try waits 1 s, the 6th 2 s... the 9th 16 s.
+    failures_from_many_addresses(app, "admin@example.com", 8)
+    slowed = login(client, "admin@example.com", PASSWORD, address="198.51.100.1")
     assert slowed.status_code == 429
-    assert 1 <= int(slowed.headers["Retry-After"]) <= 2  # a backoff, not a lock-out
-    assert "Try again in 1 second." in slowed.get_data(as_text=True)
-    # Once the backoff has passed, the next try is checked.
-    age_attempts(app, timedelta(seconds=3))
-    assert login(client, "admin@example.com", address="203.0.113.98").status_code == 422
-    # Five failures: the next must wait 2 s, then 4, ... up to the maximum.
-    assert int(login(client, "admin@example.com", address="203.0.113.97")
-               .headers["Retry-After"]) == 2
+    wait = int(slowed.headers["Retry-After"])
+    assert 1 <= wait <= 16  # a backoff, not a lock-out
+    assert f"Try again in {wait} second" in slowed.get_data(as_text=True)
+    # Once it has passed, the next try is checked, and the one after waits twice as long.
+    age_attempts(app, timedelta(seconds=17))
+    assert login(client, "admin@example.com", address="198.51.100.2").status_code == 422
+    assert 16 < int(login(client, "admin@example.com", address="198.51.100.3")
+                    .headers["Retry-After"]) <= 32
+    # Never longer than the maximum.
+    failures_from_many_addresses(app, "other@example.com", 30)
+    capped = login(client, "other@example.com", address="198.51.100.4")
+    assert 30 < int(capped.headers["Retry-After"]) <= 60
     # The address the user last signed in from is spared.
     with app.app_context():
         db.session.execute(update(User).where(User.id == admin)
