@@ -13,6 +13,23 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def read_or_create(path: Path, make) -> str:
+    """The file's content; first written with make() when there is no file yet.
+
+    O_EXCL so two workers starting together never write two different values; 0600 since
+    what such a file holds is a secret."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(make())
+    return path.read_text().strip()
+
+
 def _secret_key(instance_path: str) -> str:
     """SECRET_KEY from the environment, else one generated once and kept in the instance folder.
 
@@ -22,18 +39,7 @@ def _secret_key(instance_path: str) -> str:
     from_env = os.environ.get("SECRET_KEY")
     if from_env:
         return from_env
-    path = Path(instance_path) / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # O_EXCL so two workers starting together never write two different keys.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32))
-    return path.read_text().strip()
+    return read_or_create(Path(instance_path) / "secret_key", lambda: secrets.token_hex(32))
 
 
 def load(instance_path: str) -> dict:

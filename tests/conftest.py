@@ -6,6 +6,7 @@ creates a database of its own there and drops it at the end.
 """
 import os
 import secrets
+import threading
 import uuid
 
 import pytest
@@ -203,6 +204,24 @@ def manager_client(app, manager_id):
 @pytest.fixture
 def viewer_client(app, viewer_id):
     return sign_in(app, viewer_id)
+
+
+def at_once(*calls) -> list:
+    """Run every call in a thread of its own, all released together; their results, in order.
+    Each call should use its own test client: one request, one app context."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(n, call):
+        barrier.wait()
+        results[n] = call()
+
+    threads = [threading.Thread(target=run, args=(n, call)) for n, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    return results
 
 
 def assert_fragment(response, fragment_id: str, status: int = 200):

@@ -1,6 +1,5 @@
 """Reset links: made by an administrator, shown to pass on, used once within 24 hours."""
 import re
-import threading
 from datetime import timedelta
 from html import unescape
 
@@ -9,7 +8,7 @@ from sqlalchemy import select
 from clientapp.auth.models import LoginAttempt, PasswordReset, User
 from clientapp.extensions import db
 
-from .conftest import PASSWORD, assert_fragment, assert_page, make_user
+from .conftest import PASSWORD, assert_fragment, assert_page, at_once, make_user
 from .factories import count
 
 NEW = "a brand new password"
@@ -92,19 +91,11 @@ def test_two_tabs_using_one_link_at_once_set_one_password(make_app):
 
     admin = sign_in(app, make_user(app, "admin"))
     link = make_link(admin, make_user(app, "manager"))
-    barrier = threading.Barrier(4)
-    statuses = []
-
     def use(password):
         client = app.test_client()
-        barrier.wait()
-        statuses.append(client.post(link, data={"new_password": password}).status_code)
+        return lambda: client.post(link, data={"new_password": password}).status_code
 
-    threads = [threading.Thread(target=use, args=(f"password number {n}",)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    statuses = at_once(*(use(f"password number {n}") for n in range(4)))
     assert sorted(statuses) == [200, 410, 410, 410]
     assert sum(password_works(app, "manager@example.com", f"password number {n}")
                for n in range(4)) == 1

@@ -1,7 +1,6 @@
 """Sign-in limits: keyed on account and address together, per address, a slower backoff per
 account; counted atomically across threads and worker processes."""
 import multiprocessing
-import threading
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -9,7 +8,7 @@ from sqlalchemy import func, select, update
 from clientapp.auth.models import LoginAttempt, User, utcnow
 from clientapp.extensions import db
 
-from .conftest import PASSWORD, make_user
+from .conftest import PASSWORD, at_once, make_user
 
 WRONG = "wrong wrong wrong"
 
@@ -140,20 +139,12 @@ def test_refused_attempts_do_not_extend_the_lock(app, client, admin_id):
 
 def _race(app, posts: list[dict]) -> list[int]:
     """Every post at once, each from its own thread, test client and app context."""
-    barrier = threading.Barrier(len(posts))
-    statuses = [None] * len(posts)
 
-    def one(n, post):
+    def one(post):
         client = app.test_client()
-        barrier.wait()
-        statuses[n] = login(client, **post).status_code
+        return lambda: login(client, **post).status_code
 
-    threads = [threading.Thread(target=one, args=(n, post)) for n, post in enumerate(posts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return statuses
+    return at_once(*(one(post) for post in posts))
 
 
 def slow_hashes(make_app, **config):

@@ -1,12 +1,10 @@
 """Users page (admins only): create, edit, deactivate, reactivate; the create-user command."""
-import threading
-
 from sqlalchemy import func, select
 
 from clientapp.auth.models import User
 from clientapp.extensions import db
 
-from .conftest import PASSWORD, assert_fragment, assert_page, make_user, sign_in
+from .conftest import PASSWORD, assert_fragment, assert_page, at_once, make_user, sign_in
 
 
 def get_user(app, email):
@@ -138,20 +136,12 @@ def test_two_admins_demoting_each_other_at_once_leave_one(make_app):
     app = make_app()
     first, second = make_user(app, "admin"), make_user(app, "admin", email="second@example.com")
     clients = {first: sign_in(app, first), second: sign_in(app, second)}
-    barrier = threading.Barrier(2)
-    statuses = []
+    forms = {whom: edit_data(app, whom, role="viewer") for whom in (first, second)}
 
     def demote(by, whom):
-        data = edit_data(app, whom, role="viewer")
-        barrier.wait()
-        statuses.append(clients[by].post(f"/users/{whom}/edit", data=data).status_code)
+        return lambda: clients[by].post(f"/users/{whom}/edit", data=forms[whom]).status_code
 
-    threads = [threading.Thread(target=demote, args=(first, second)),
-               threading.Thread(target=demote, args=(second, first))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    statuses = at_once(demote(first, second), demote(second, first))
     with app.app_context():
         admins = db.session.scalar(select(func.count()).select_from(User)
                                    .where(User.role == "admin", User.active.is_(True)))
@@ -187,20 +177,14 @@ def test_two_admins_deactivating_each_other_at_once_leave_one(make_app):
     app = make_app()
     first, second = make_user(app, "admin"), make_user(app, "admin", email="second@example.com")
     clients = {first: sign_in(app, first), second: sign_in(app, second)}
-    barrier = threading.Barrier(2)
-    answers = []
 
     def deactivate(by, whom):
-        barrier.wait()
-        response = clients[by].post(f"/users/{whom}/deactivate", htmx=True)
-        answers.append((response.status_code, response.get_data(as_text=True)))
+        def call():
+            response = clients[by].post(f"/users/{whom}/deactivate", htmx=True)
+            return response.status_code, response.get_data(as_text=True)
+        return call
 
-    threads = [threading.Thread(target=deactivate, args=(first, second)),
-               threading.Thread(target=deactivate, args=(second, first))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    answers = at_once(deactivate(first, second), deactivate(second, first))
     with app.app_context():
         admins = db.session.scalar(select(func.count()).select_from(User)
                                    .where(User.role == "admin", User.active.is_(True)))

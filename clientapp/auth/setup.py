@@ -6,7 +6,6 @@ whatever loads the app while it has no user logs the setup URL with the code in 
 (as Jupyter prints its token URL), and the page fills the code in from that link.
 `clientapp setup-url` prints it again.
 """
-import os
 import secrets
 from pathlib import Path
 from urllib.parse import urlencode
@@ -14,6 +13,7 @@ from urllib.parse import urlencode
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..config import read_or_create
 from .models import User
 
 
@@ -23,17 +23,7 @@ def _code_path() -> Path:
 
 def ensure_code() -> str:
     """The code, made on first need and kept in a file every worker process reads."""
-    path = _code_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        # O_EXCL: two workers starting together never make two different codes.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(4).upper())
-    return path.read_text().strip()
+    return read_or_create(_code_path(), lambda: secrets.token_hex(4).upper())
 
 
 def code_matches(given: str | None) -> bool:

@@ -40,10 +40,6 @@ def _page(block: str, status: int = 200, **ctx):
     return render(PAGE, block, status=status, limit_error=None, **_context(**ctx))
 
 
-def _no_password():
-    refuse(403, _("You have no password here: you sign in through your organisation."))
-
-
 @bp.get("")
 def show():
     return _page("account_page", saved=request.args.get("saved") == "1")
@@ -64,18 +60,30 @@ def save_profile():
     return redirect_htmx(url_for("account.show", saved=1))
 
 
-def _password_attempt(user: User, password: str):
-    """Check `user`'s password under the sign-in limits: True, False, or the
-    TooManyAttempts to answer with."""
+def _wrong_password(user: User, field, message: str, section: str, **forms):
+    """None when `field` holds the user's password, checked under the sign-in limits (the
+    same counts as the sign-in page); else the section again, with `message` on the field
+    or the limit's own."""
+    block = f"{section}_section"
     try:
         attempt = limits.begin(user.email, sessions.client_address(),
                                spared_address=user.last_sign_in_address)
     except limits.TooManyAttempts as exc:
-        return exc
-    if check_password(user, password):
-        limits.succeeded(attempt)
-        return True
-    return False
+        return limits.refused(PAGE, block, exc, **_context(section=section, **forms))
+    if not check_password(user, field.data):
+        field.errors.append(message)
+        return _page(block, 422, **forms)
+    limits.succeeded(attempt)
+    return None
+
+
+def _checked_form(form, section: str):
+    """The section again (422) when the form or the user's lack of a password stops it."""
+    if not current_user.has_password:
+        refuse(403, _("You have no password here: you sign in through your organisation."))
+    if not form.validate_on_submit():
+        return _page(f"{section}_section", 422, **{f"{section}_form": form})
+    return None
 
 
 @bp.post("/email")
@@ -83,17 +91,10 @@ def change_email():
     user = current_user._get_current_object()
     form = EmailChangeForm()
     form.user_id = user.id
-    if not user.has_password:
-        _no_password()
-    if not form.validate_on_submit():
-        return _page("email_section", 422, email_form=form)
-    checked = _password_attempt(user, form.password.data)
-    if isinstance(checked, limits.TooManyAttempts):
-        return limits.refused(PAGE, "email_section", checked,
-                              **_context(email_form=form, section="email"))
-    if not checked:
-        form.password.errors.append(_("This is not your password."))
-        return _page("email_section", 422, email_form=form)
+    refused = _checked_form(form, "email") or _wrong_password(
+        user, form.password, _("This is not your password."), "email", email_form=form)
+    if refused:
+        return refused
     user.email = form.email.data
     try:
         db.session.commit()
@@ -109,17 +110,11 @@ def change_email():
 def change_password():
     user = current_user._get_current_object()
     form = PasswordChangeForm()
-    if not user.has_password:
-        _no_password()
-    if not form.validate_on_submit():
-        return _page("password_section", 422, password_form=form)
-    checked = _password_attempt(user, form.current_password.data)
-    if isinstance(checked, limits.TooManyAttempts):
-        return limits.refused(PAGE, "password_section", checked,
-                              **_context(password_form=form, section="password"))
-    if not checked:
-        form.current_password.errors.append(_("This is not your current password."))
-        return _page("password_section", 422, password_form=form)
+    refused = _checked_form(form, "password") or _wrong_password(
+        user, form.current_password, _("This is not your current password."), "password",
+        password_form=form)
+    if refused:
+        return refused
     user.password_hash = hash_password(form.new_password.data)
     ended = sessions.revoke(user, keep=sessions.current_id())
     db.session.commit()

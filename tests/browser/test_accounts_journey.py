@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..conftest import PASSWORD, make_user
+from .conftest import sign_in_through_the_form
 from .test_foundation_journey import assert_no_sideways_scroll
 
 pytestmark = pytest.mark.browser
@@ -11,19 +12,12 @@ pytestmark = pytest.mark.browser
 NEW = "a brand new password"
 
 
-def sign_in_as(page, url, email, password=PASSWORD):
-    page.goto(url + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_change_ones_password(live_server, signed_in, browser, axe):
     page = signed_in("manager")
     # The same user on another computer, signed in before the change.
     laptop = browser.new_context(locale="en-GB")
     other = laptop.new_page()
-    sign_in_as(other, live_server.url, "manager@example.com")
+    sign_in_through_the_form(other, live_server.url, "manager@example.com")
     expect(other.get_by_role("heading", name="Dashboard")).to_be_visible()
 
     page.get_by_role("link", name="Manager").click()
@@ -58,7 +52,7 @@ def test_change_ones_password(live_server, signed_in, browser, axe):
     expect(page.get_by_role("heading", name="My account")).to_be_visible()
 
     page.get_by_role("button", name="Sign out", exact=True).click()
-    sign_in_as(page, live_server.url, "manager@example.com", PASSWORD)
+    sign_in_through_the_form(page, live_server.url, "manager@example.com", PASSWORD)
     expect(page.get_by_text("Wrong email or password.")).to_be_visible()
     page.get_by_label("Password").fill(NEW)
     page.get_by_role("button", name="Sign in").click()
