@@ -195,3 +195,31 @@ def test_guesses_from_several_worker_processes_check_five(make_app):
     for worker in workers:
         worker.join(30)
     assert sorted(statuses) == [422] * 5 + [429] * 25
+
+
+def test_a_lock_held_too_long_is_a_clear_503_not_a_500(app, client, admin_id, monkeypatch):
+    """Were the attempts' lock held beyond LOCK_WAIT_MS (a machine on its knees), the
+    sign-in page says so; nothing is written."""
+    from sqlalchemy import text
+
+    from clientapp.auth import limits
+
+    monkeypatch.setattr(limits, "LOCK_WAIT_MS", 200)
+    with app.app_context():
+        holder = db.engine.connect()
+        if holder.dialect.name == "sqlite":
+            holder.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            holder.execute(text("SELECT pg_advisory_lock(:id)"), {"id": limits._LOCK_ID})
+        try:
+            response = login(client, "admin@example.com", PASSWORD)
+        finally:
+            holder.rollback()
+            if holder.dialect.name != "sqlite":
+                holder.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": limits._LOCK_ID})
+                holder.commit()
+            holder.close()
+    assert response.status_code == 503
+    assert "Too many people are signing in at this moment." in response.get_data(as_text=True)
+    assert attempts(app) == 0
+    assert login(client, "admin@example.com", PASSWORD).status_code == 303

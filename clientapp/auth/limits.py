@@ -23,14 +23,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import format_datetime, ngettext
+from flask_babel import format_datetime, gettext as _, ngettext
 from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy.exc import OperationalError
 
+from ..errors import refuse
 from ..extensions import db
 from ..htmx import render
 from .models import LoginAttempt, as_utc, utcnow
 
 _LOCK_ID = 741_852_964  # any constant: the advisory lock that serialises attempts
+LOCK_WAIT_MS = 30_000
 
 
 class TooManyAttempts(Exception):
@@ -55,16 +58,32 @@ def _serialised():
     whole pool while each waits for a second connection."""
     db.session.commit()
     conn = db.session.connection()
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        conn.execute(select(func.pg_advisory_xact_lock(_LOCK_ID)))
+    try:
+        if conn.dialect.name == "sqlite":
+            _begin_immediate(conn)
+        else:
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {LOCK_WAIT_MS}")
+            conn.execute(select(func.pg_advisory_xact_lock(_LOCK_ID)))
+    except OperationalError:  # waited LOCK_WAIT_MS in vain
+        db.session.rollback()
+        refuse(503, _("Too many people are signing in at this moment. Try again in a minute."))
     try:
         yield conn
     except BaseException:
         db.session.rollback()
         raise
     db.session.commit()
+
+
+def _begin_immediate(conn) -> None:
+    """SQLite's write lock, waited for longer than the app's usual busy timeout: a burst of
+    attempts queues here, each holding it for a few milliseconds."""
+    usual = int(conn.exec_driver_sql("PRAGMA busy_timeout").scalar())
+    conn.exec_driver_sql(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={usual}")
 
 
 def _wait_for(conn, condition, limit: int, window: timedelta, now) -> int:

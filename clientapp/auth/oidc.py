@@ -9,11 +9,7 @@ verified email matches or makes a user. Inert unless issuer, client id and secre
 """
 import logging
 
-import requests
-from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.flask_client import OAuth
 from flask import current_app
-from joserfc.errors import JoseError
 
 from ..emails import InvalidEmail, check_email
 
@@ -31,6 +27,9 @@ def init_app(app) -> None:
     issuer = cfg["CLIENTAPP_OIDC_ISSUER"].strip()
     if not (issuer and cfg["CLIENTAPP_OIDC_CLIENT_ID"] and cfg["CLIENTAPP_OIDC_CLIENT_SECRET"]):
         return
+    # Imported only here: an instance without OpenID Connect does not load Authlib.
+    from authlib.integrations.flask_client import OAuth
+
     oauth = OAuth(app)
     client = oauth.register(
         "oidc",
@@ -62,12 +61,22 @@ def _client():
     return client
 
 
+def _protocol_errors() -> tuple:
+    """What the provider's answers can raise: Authlib's, JOSE's and HTTP errors."""
+    import requests
+    from authlib.common.errors import AuthlibBaseError
+    from joserfc.errors import JoseError
+
+    return (AuthlibBaseError, JoseError, requests.RequestException, ValueError, KeyError,
+            TypeError)
+
+
 def authorize_redirect(redirect_uri: str):
     """The redirect to the provider's sign-in page (state, nonce and PKCE verifier go into
     the session)."""
     try:
         return _client().authorize_redirect(redirect_uri)
-    except (AuthlibBaseError, JoseError, requests.RequestException, ValueError) as exc:
+    except _protocol_errors() as exc:
         raise SignInRefused(f"provider unavailable: {exc}") from exc
 
 
@@ -82,8 +91,7 @@ def verified_identity() -> tuple[str, str]:
         })
     except SignInRefused:
         raise
-    except (AuthlibBaseError, JoseError, requests.RequestException, ValueError, KeyError,
-            TypeError) as exc:
+    except _protocol_errors() as exc:
         raise SignInRefused(f"{type(exc).__name__}: {exc}") from exc
     claims = token.get("userinfo")
     if not claims:
