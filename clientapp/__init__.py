@@ -59,6 +59,9 @@ def create_app(config: dict | None = None) -> Flask:
                                 render_as_batch=True, include_name=include_name)
     extensions.csrf.init_app(app)
     extensions.login_manager.init_app(app)
+    from . import auth
+
+    auth.init_app(app)
     from .i18n import init_i18n
 
     init_i18n(app)
@@ -67,13 +70,14 @@ def create_app(config: dict | None = None) -> Flask:
     from .auth.routes import bp as auth_bp
     from .dashboard.routes import bp as dashboard_bp
     from .health import bp as health_bp
+    from .users.account_routes import bp as account_bp
     from .users.routes import bp as users_bp
 
     from .clients import profile_routes, routes  # noqa: F401  (routes on clients_bp)
     from .clients.blueprint import bp as clients_bp
     from .imports.routes import bp as imports_bp
 
-    for bp in (health_bp, auth_bp, dashboard_bp, users_bp, clients_bp, imports_bp):
+    for bp in (health_bp, auth_bp, dashboard_bp, account_bp, users_bp, clients_bp, imports_bp):
         app.register_blueprint(bp)
 
     from . import errors, security, templating

@@ -15,6 +15,7 @@ def register(app):
     app.cli.add_command(create_user_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(recover_jobs_command)
+    app.cli.add_command(setup_url_command)
 
 
 def with_schema(command):
@@ -42,16 +43,21 @@ def create_user_command(email, role, name, password):
     """Create a user who can sign in."""
     from .auth.models import User
     from .auth.services import MIN_PASSWORD_LENGTH, create_user
+    from .emails import InvalidEmail, check_email
+    from .extensions import db
 
+    try:
+        email = check_email(email).lower()
+    except InvalidEmail:
+        raise click.ClickException("Give a valid email address.") from None
     if User.by_email(email):
         raise click.ClickException(f"A user with the email {email} already exists.")
-    if "@" not in email:
-        raise click.ClickException("Give a valid email address.")
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise click.ClickException(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
     user = create_user(name or email.split("@")[0], email, password, role)
+    db.session.commit()
     click.echo(f"Created {user.role} {user.email}.")
 
 
@@ -66,6 +72,25 @@ def recover_jobs_command():
     click.echo(f"{count} job(s) recovered." if count else "No job to recover.")
 
 
+def _default_base_url() -> str:
+    return f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+
+
+@click.command("setup-url")
+@click.option("--base-url", default=_default_base_url, show_default="http://HOST:PORT",
+              help="The address people open the app at (with its prefix behind a proxy).")
+@with_schema
+def setup_url_command(base_url):
+    """Print the link that creates the first administrator (its one-time code in it)."""
+    from .auth.models import User
+    from .auth.setup import setup_url
+
+    if User.count() > 0:
+        raise click.ClickException("This instance has users already: sign in, or add users "
+                                   "with `clientapp create-user`.")
+    click.echo(setup_url(base_url))
+
+
 @click.command("serve")
 @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1")
 @click.option("--port", default=lambda: int(os.environ.get("PORT", "8000")), type=int,
@@ -75,22 +100,15 @@ def serve_command(host, port, threads):
     """Bring the schema up to date, then serve with waitress (a production WSGI server)."""
     from waitress import serve
 
-    from .auth.models import User
-    from .auth.services import ensure_setup_code, is_loopback
+    from .auth.setup import announce
     from .schema import recover_jobs, upgrade_schema
 
     app = current_app._get_current_object()
-    app.config["CLIENTAPP_LISTEN_HOST"] = host
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     upgrade_schema(app)
     recover_jobs(app)
-    with app.app_context():
-        if User.count() == 0:
-            if is_loopback(host):
-                click.echo(f"No users yet: open http://{host}:{port}/ to create the first administrator.")
-            else:
-                code = ensure_setup_code()
-                click.echo(f"No users yet. Setup code for the first administrator: {code}")
+    shown = "localhost" if host in ("0.0.0.0", "::", "") else host
+    announce(app, f"http://{shown}:{port}")
     click.echo(f"Clientapp listening on http://{host}:{port}/")
     serve(app, host=host, port=port, threads=threads, ident="clientapp")
 

@@ -13,6 +13,23 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def read_or_create(path: Path, make) -> str:
+    """The file's content; first written with make() when there is no file yet.
+
+    O_EXCL so two workers starting together never write two different values; 0600 since
+    what such a file holds is a secret."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(make())
+    return path.read_text().strip()
+
+
 def _secret_key(instance_path: str) -> str:
     """SECRET_KEY from the environment, else one generated once and kept in the instance folder.
 
@@ -22,18 +39,7 @@ def _secret_key(instance_path: str) -> str:
     from_env = os.environ.get("SECRET_KEY")
     if from_env:
         return from_env
-    path = Path(instance_path) / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # O_EXCL so two workers starting together never write two different keys.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32))
-    return path.read_text().strip()
+    return read_or_create(Path(instance_path) / "secret_key", lambda: secrets.token_hex(32))
 
 
 def load(instance_path: str) -> dict:
@@ -61,6 +67,26 @@ def load(instance_path: str) -> dict:
         "CLIENTAPP_LOGIN_MAX_FAILURES": int(os.environ.get("CLIENTAPP_LOGIN_MAX_FAILURES", "5")),
         "CLIENTAPP_LOGIN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("CLIENTAPP_LOGIN_MAX_FAILURES_PER_ADDRESS", "20")),
         "CLIENTAPP_LOGIN_WINDOW_SECONDS": int(os.environ.get("CLIENTAPP_LOGIN_WINDOW_SECONDS", "900")),
+        "CLIENTAPP_LOGIN_ACCOUNT_BACKOFF_AFTER": int(os.environ.get("CLIENTAPP_LOGIN_ACCOUNT_BACKOFF_AFTER", "10")),
+        "CLIENTAPP_LOGIN_ACCOUNT_BACKOFF_MAX_SECONDS": int(os.environ.get("CLIENTAPP_LOGIN_ACCOUNT_BACKOFF_MAX_SECONDS", "300")),
+        "CLIENTAPP_SESSION_IDLE_HOURS": float(os.environ.get("CLIENTAPP_SESSION_IDLE_HOURS", "12")),
+        "CLIENTAPP_PASSWORD_LOGIN": _bool(os.environ.get("CLIENTAPP_PASSWORD_LOGIN"), True),
+        "CLIENTAPP_DEFAULT_ROLE": os.environ.get("CLIENTAPP_DEFAULT_ROLE", "viewer"),
+        # Sign-in by a reverse proxy that authenticated the user (auth/trusted_header.py);
+        # inert while the header or the proxies are empty.
+        "CLIENTAPP_TRUSTED_USER_HEADER": os.environ.get("CLIENTAPP_TRUSTED_USER_HEADER", ""),
+        "CLIENTAPP_TRUSTED_PROXIES": os.environ.get("CLIENTAPP_TRUSTED_PROXIES", ""),
+        "CLIENTAPP_TRUSTED_AUTO_CREATE": _bool(os.environ.get("CLIENTAPP_TRUSTED_AUTO_CREATE")),
+        "CLIENTAPP_TRUSTED_LOGOUT_URL": os.environ.get("CLIENTAPP_TRUSTED_LOGOUT_URL", ""),
+        # OpenID Connect (auth/oidc.py); inert unless issuer, client id and secret are set.
+        "CLIENTAPP_OIDC_ISSUER": os.environ.get("CLIENTAPP_OIDC_ISSUER", ""),
+        "CLIENTAPP_OIDC_CLIENT_ID": os.environ.get("CLIENTAPP_OIDC_CLIENT_ID", ""),
+        "CLIENTAPP_OIDC_CLIENT_SECRET": os.environ.get("CLIENTAPP_OIDC_CLIENT_SECRET", ""),
+        "CLIENTAPP_OIDC_NAME": os.environ.get("CLIENTAPP_OIDC_NAME", "OpenID Connect"),
+        "CLIENTAPP_OIDC_SCOPES": os.environ.get("CLIENTAPP_OIDC_SCOPES", "openid email profile"),
+        "CLIENTAPP_OIDC_AUTO_CREATE": _bool(os.environ.get("CLIENTAPP_OIDC_AUTO_CREATE")),
+        # Inside another site's iframe: the session cookie must be SameSite=None (auth/__init__.py).
+        "CLIENTAPP_EMBEDDED": _bool(os.environ.get("CLIENTAPP_EMBEDDED")),
         "CLIENTAPP_IMPORT_MAX_BYTES": int(os.environ.get("CLIENTAPP_IMPORT_MAX_BYTES", str(20 * 1024 * 1024))),
         "CLIENTAPP_IMPORT_MAX_ROWS": int(os.environ.get("CLIENTAPP_IMPORT_MAX_ROWS", "200000")),
         # What an .xlsx upload may unpack to: a small zip can hold gigabytes of XML.
@@ -74,8 +100,5 @@ def load(instance_path: str) -> dict:
         # Argon2id at OWASP's recommended minimum (m=19 MiB, t=2, p=1).
         "CLIENTAPP_ARGON2_TIME_COST": int(os.environ.get("CLIENTAPP_ARGON2_TIME_COST", "2")),
         "CLIENTAPP_ARGON2_MEMORY_KIB": int(os.environ.get("CLIENTAPP_ARGON2_MEMORY_KIB", "19456")),
-        # Set by `clientapp serve` from the address it binds; a non-loopback bind asks for
-        # the one-time setup code before the first administrator can be created.
-        "CLIENTAPP_LISTEN_HOST": os.environ.get("CLIENTAPP_LISTEN_HOST", "127.0.0.1"),
         "CLIENTAPP_AUTO_MIGRATE": _bool(os.environ.get("CLIENTAPP_AUTO_MIGRATE"), True),
     }

@@ -4,6 +4,7 @@ import logging
 from flask import request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -99,6 +100,13 @@ def init_app(app):
     def unexpected_error(exc):
         if isinstance(exc, HTTPException):
             return http_error(exc)
+        if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
+            # SQLite's write lock stayed taken past the busy timeout: a busy moment, not a
+            # fault. The transaction is rolled back: nothing of the request was saved.
+            db.session.rollback()
+            log.warning("Database busy on %s %s", request.method, request.path)
+            return error_page(503, _("The database is busy with other changes. Try again in "
+                                     "a moment: nothing was saved."), headers={"Retry-After": "5"})
         log.exception("Unhandled error on %s %s", request.method, request.path)
         try:
             db.session.rollback()

@@ -1,7 +1,7 @@
 """English and French: which one a request gets, and how to switch."""
 import os
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 from .extensions import babel
@@ -21,10 +21,18 @@ def select_locale() -> str:
     return best or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def select_timezone() -> str | None:
+    """The user's own time zone (My account); None leaves CLIENTAPP_TIMEZONE."""
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.timezone
+    return None
+
+
 def init_i18n(app):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     babel.init_app(
         app,
         locale_selector=select_locale,
+        timezone_selector=select_timezone,
         default_translation_directories=os.path.join(root, "translations"),
     )

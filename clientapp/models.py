@@ -1,5 +1,5 @@
 """Every model module, imported in one place so the metadata (and Alembic) sees all tables."""
-from .auth.models import LoginAttempt, User  # noqa: F401
+from .auth.models import LoginAttempt, PasswordReset, User, UserSession  # noqa: F401
 from .clients.models import Client  # noqa: F401
 from .projects.models import Project  # noqa: F401
 from .imports import models  # noqa: F401  import jobs, rows, issues

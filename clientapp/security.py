@@ -5,23 +5,23 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from .auth import sessions
 from .auth.models import User
-from .extensions import db, login_manager
+from .extensions import login_manager
 from .htmx import redirect_htmx
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Reachable without signing in.
-PUBLIC_ENDPOINTS = {"static", "health.healthz", "auth.login", "auth.setup", "auth.set_locale"}
+PUBLIC_ENDPOINTS = {"static", "health.healthz", "auth.login", "auth.setup", "auth.set_locale",
+                    "auth.oidc_login", "auth.oidc_callback", "auth.reset_password"}
 # Writes that every signed-in user, viewers included, may make: they only touch the user.
-VIEWER_WRITES = {"auth.logout", "auth.set_locale"}
+VIEWER_WRITES = {"auth.logout", "auth.set_locale", "account.save_profile",
+                 "account.change_email", "account.change_password", "account.sign_out_others"}
 
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    try:
-        return db.session.get(User, int(user_id))
-    except ValueError:
-        return None
+    return sessions.load(user_id)
 
 
 def role_required(*roles):

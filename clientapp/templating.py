@@ -1,7 +1,7 @@
 """What every template can use: the signed-in user, languages, date and number filters."""
-from datetime import date
+from datetime import datetime
 
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_timezone
 from jinja2 import StrictUndefined
 
 from .i18n import LANGUAGE_NAMES
@@ -36,5 +36,5 @@ def init_app(app):
         return {
             "languages": LANGUAGE_NAMES,
             "current_locale": str(get_locale() or "en"),
-            "today": date.today(),
+            "today": datetime.now(get_timezone()).date(),
         }

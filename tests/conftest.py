@@ -6,6 +6,7 @@ creates a database of its own there and drops it at the end.
 """
 import os
 import secrets
+import threading
 import uuid
 
 import pytest
@@ -150,12 +151,29 @@ def make_user(app, role: str, email: str | None = None, name: str | None = None,
         return user.id
 
 
-def sign_in(app, user_id: int):
+def sign_in(app, user_id: int, **environ):
+    """A client signed in as the app signs people in: a session row, and its cookie."""
+    from flask import session
+
+    from clientapp.auth import sessions
+    from clientapp.auth.models import User
+
     test_client = app.test_client()
+    with app.test_request_context(environ_base=environ or None):
+        sessions.sign_in(db.session.get(User, user_id))
+        db.session.commit()
+        values = dict(session)
     with test_client.session_transaction() as sess:
-        sess["_user_id"] = str(user_id)
-        sess["_fresh"] = True
+        sess.update(values)
     return test_client
+
+
+def setup_code(app) -> str:
+    """The one-time code that /setup asks for, as the server logged it."""
+    from clientapp.auth.setup import ensure_code
+
+    with app.app_context():
+        return ensure_code()
 
 
 @pytest.fixture
@@ -186,6 +204,24 @@ def manager_client(app, manager_id):
 @pytest.fixture
 def viewer_client(app, viewer_id):
     return sign_in(app, viewer_id)
+
+
+def at_once(*calls) -> list:
+    """Run every call in a thread of its own, all released together; their results, in order.
+    Each call should use its own test client: one request, one app context."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(n, call):
+        barrier.wait()
+        results[n] = call()
+
+    threads = [threading.Thread(target=run, args=(n, call)) for n, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    return results
 
 
 def assert_fragment(response, fragment_id: str, status: int = 200):

@@ -15,7 +15,7 @@ from alembic.migration import MigrationContext
 from clientapp.auth.models import User
 from clientapp.extensions import db
 
-from .conftest import PASSWORD, assert_fragment, assert_page
+from .conftest import PASSWORD, assert_fragment, assert_page, setup_code
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,7 +61,7 @@ def test_no_inline_script_or_style_in_pages(admin_client):
 
 def test_session_cookie_flags(app, client):
     response = client.post("/setup", data={"name": "A", "email": "a@example.com",
-                                           "password": PASSWORD})
+                                           "password": PASSWORD, "setup_code": setup_code(app)})
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Secure" not in cookie
@@ -72,7 +72,8 @@ def test_session_cookie_secure_over_https(make_app):
     client = app.test_client()
     response = client.post("/setup", headers={"X-Forwarded-Proto": "https",
                                               "Referer": "https://localhost/setup"},
-                           data={"name": "A", "email": "a@example.com", "password": PASSWORD})
+                           data={"name": "A", "email": "a@example.com", "password": PASSWORD,
+                                 "setup_code": setup_code(app)})
     assert "Secure" in response.headers["Set-Cookie"]
 
 
@@ -90,7 +91,8 @@ def test_behind_a_proxy_every_url_carries_the_prefix(make_app):
     assert 'src="/crm/static/vendor/htmx-2.0.11.min.js"' in body
     assert 'hx-post="/crm/setup"' in body and 'action="/crm/setup"' in body
     signed = client.post("/setup", headers=prefix,
-                         data={"name": "A", "email": "a@example.com", "password": PASSWORD})
+                         data={"name": "A", "email": "a@example.com", "password": PASSWORD,
+                               "setup_code": setup_code(app)})
     assert signed.headers["Location"] in ("/crm/", "https://intranet.example.com/crm/")
     client.post("/logout", headers=prefix)
     login = client.get("/users", headers=prefix)
@@ -315,3 +317,6 @@ def test_serve_command_migrates_and_serves_with_waitress(tmp_path):
     assert (tmp_path / "clientapp.sqlite3").exists()
     assert (tmp_path / "secret_key").exists()
     assert "listening on http://127.0.0.1:" in output
+    # The link that creates the first administrator, with its code, logged once.
+    code = (tmp_path / "setup_code").read_text().strip()
+    assert output.count(f"http://127.0.0.1:{port}/setup?code={code}") == 1

@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
+from ..emails import InvalidEmail, check_email
 from .models import User
 from .services import MIN_PASSWORD_LENGTH
 
@@ -12,9 +13,40 @@ def strong_password(form, field):
         raise ValidationError(_l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
 
 
-def new_email(form, field):
-    if field.data and User.by_email(field.data) is not None:
-        raise ValidationError(_l("A user with this email already exists."))
+def valid_email(form, field):
+    """The app's one email rule (emails.py); the value kept is its normal form, lower-cased
+    since sign-in ignores case."""
+    try:
+        field.data = check_email(field.data).lower()
+    except InvalidEmail:
+        raise ValidationError(_l("Enter a valid email address.")) from None
+
+
+EMAIL_TAKEN = _l("A user with this email already exists.")
+
+
+def unused_email(form, field):
+    """No other user has it (`form.user_id` is the user being edited, if any). The unique
+    index catches one taken after this check: see email_taken()."""
+    owner = User.by_email(field.data or "")
+    if owner is not None and owner.id != getattr(form, "user_id", None):
+        raise ValidationError(EMAIL_TAKEN)
+
+
+def email_taken(form) -> None:
+    """The write hit the unique email: someone took it since the form was checked."""
+    form.email.errors = [*form.email.errors, EMAIL_TAKEN]
+
+
+def email_field(label=_l("Email")):
+    return EmailField(label, validators=[
+        DataRequired(message=_l("Enter an email address.")), Length(max=254), valid_email,
+        unused_email])
+
+
+def new_password_field(label=_l("New password")):
+    return PasswordField(label, validators=[
+        DataRequired(message=_l("Enter a password.")), strong_password])
 
 
 class SignInForm(FlaskForm):
@@ -28,13 +60,17 @@ class AccountForm(FlaskForm):
 
     name = StringField(_l("Name"), validators=[
         DataRequired(message=_l("Enter a name.")), Length(max=120)])
-    email = EmailField(_l("Email"), validators=[
-        DataRequired(message=_l("Enter an email address.")),
-        Email(message=_l("Enter a valid email address."), check_deliverability=False),
-        Length(max=254), new_email])
-    password = PasswordField(_l("Password"), validators=[
-        DataRequired(message=_l("Enter a password.")), strong_password])
+    email = email_field()
+    password = new_password_field(_l("Password"))
 
 
 class SetupForm(AccountForm):
-    setup_code = StringField(_l("Setup code"), validators=[Optional(), Length(max=32)])
+    setup_code = StringField(_l("Setup code"), validators=[
+        DataRequired(message=_l("Enter the setup code printed in the server's log.")),
+        Length(max=32)])
+
+
+class NewPasswordForm(FlaskForm):
+    """The page a reset link opens."""
+
+    new_password = new_password_field()

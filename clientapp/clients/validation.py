@@ -5,14 +5,12 @@ import re
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..emails import is_email
 from ..extensions import db
 from .models import ADDRESS_MAX, CLIENT_TYPES, CODE_MAX, EMAIL_MAX, NAME_MAX, PHONE_MAX, Client, code_key
 
 FIELDS = ("type", "name", "code", "address", "email", "phone")
 
-# Deliberately simple: one @, a dot in the domain, no spaces. Deliverability is not ours
-# to judge, and a stricter pattern refuses real addresses.
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[0-9+()./\- x]*$", re.IGNORECASE)
 
 
@@ -40,7 +38,7 @@ def field_errors(data: dict) -> dict:
     if email:
         if len(email) > EMAIL_MAX:
             errors["email"] = _l("Use at most %(n)s characters.", n=EMAIL_MAX)
-        elif not _EMAIL.match(email):
+        elif not is_email(email):
             errors["email"] = _l("Enter a valid email address, like name@example.com.")
     phone = data.get("phone")
     if phone:

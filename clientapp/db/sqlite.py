@@ -13,7 +13,9 @@ pysqlite's own transaction handling (a BEGIN slipped in before the first INSERT,
 a SELECT or a SAVEPOINT) is turned off, and SQLAlchemy's begin emits the BEGIN, as
 SQLAlchemy's documentation recommends for pysqlite.
 """
-from flask import has_request_context, request
+from contextlib import contextmanager
+
+from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -21,7 +23,21 @@ BUSY_TIMEOUT_MS = 5000
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
+@contextmanager
+def write_lock(wait_ms: int = BUSY_TIMEOUT_MS):
+    """The transactions begun inside take the write lock at once, whatever the request's
+    method, waiting up to `wait_ms` for it (a burst of sign-in attempts queues there)."""
+    before = g.get("clientapp_write_lock")
+    g.clientapp_write_lock = wait_ms
+    try:
+        yield
+    finally:
+        g.clientapp_write_lock = before
+
+
 def _begin_statement() -> str:
+    if has_app_context() and g.get("clientapp_write_lock"):
+        return "BEGIN IMMEDIATE"
     if has_request_context() and request.method not in SAFE_METHODS:
         return "BEGIN IMMEDIATE"
     return "BEGIN"
@@ -51,5 +67,14 @@ def _on_connect(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _on_begin(conn):
-    if conn.dialect.name == "sqlite":
+    if conn.dialect.name != "sqlite":
+        return
+    wait_ms = g.get("clientapp_write_lock") if has_app_context() else None
+    if not wait_ms or wait_ms == BUSY_TIMEOUT_MS:
         conn.exec_driver_sql(_begin_statement())
+        return
+    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_ms)}")
+    try:
+        conn.exec_driver_sql(_begin_statement())
+    finally:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

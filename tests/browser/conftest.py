@@ -67,6 +67,13 @@ def live_server(make_app):
     thread.join(timeout=5)
 
 
+def sign_in_through_the_form(page, base_url: str, email: str, password: str = PASSWORD):
+    page.goto(base_url + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
 @pytest.fixture
 def signed_in(live_server, page):
     """Sign in through the real form as a user of the given role; returns the page."""
@@ -76,10 +83,7 @@ def signed_in(live_server, page):
         if role != "admin":
             make_user(live_server.app, "admin", email="first-admin@example.com")
         make_user(live_server.app, role, email=email)
-        page.goto(live_server.url + "/login")
-        page.get_by_label("Email").fill(email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in_through_the_form(page, live_server.url, email)
         page.wait_for_url(live_server.url + "/")
         return page
 
