@@ -16,7 +16,7 @@ from clientapp.imports import running
 from clientapp.imports.models import ImportJob, ImportRow
 
 from .conftest import assert_fragment, assert_page
-from .html import find, one, text_of, texts
+from .html import find, one, text_of, texts, words
 from .factories import count, job_of, load_client
 from .test_imports_checking import add_client
 from .test_imports_samples import (errors_csv, formulas_csv, french_excel_csv,
@@ -58,7 +58,21 @@ def text(response) -> str:
 
 
 def figure(body: str, label: str) -> str:
-    return re.search(rf"<dt>{label}</dt><dd>([^<]*)</dd>", body).group(1)
+    """The figure shown under `label` in the check's or the run's figures."""
+    for pair in find(body, "dl.figures > div"):
+        if words(pair.css_first("dt")) == label:
+            return words(pair.css_first("dd"))
+    raise AssertionError(f"no figure {label!r}")
+
+
+def start_button(body: str):
+    return [b for b in find(body, "button") if words(b) == "Start import"][0]
+
+
+def cells_of_rows(body: str, selector: str) -> list[dict]:
+    """Each row of a table as {data-label: text}."""
+    return [{td.attributes["data-label"]: words(td) for td in row.css("td[data-label]")}
+            for row in find(body, f"{selector} tbody tr")]
 
 
 # --- The import page -------------------------------------------------------------------------
@@ -227,7 +241,7 @@ def test_no_name_column_asks_which_column_holds_each_field(app, manager_client):
     page = manager_client.get(f"/clients/import/{job_id}")
     body = text(page)
     assert "No column is named Name" in body
-    assert re.search(r'<button type="submit" class="button button-primary" disabled', body)
+    assert "disabled" in start_button(body).attributes
     response = manager_client.post(f"/clients/import/{job_id}/check", htmx=True,
                                    data={"column_name": "0", "column_email": "1",
                                          "column_code": ""})
@@ -246,11 +260,12 @@ def test_errors_are_listed_with_line_column_and_reason(app, manager_client):
     body = text(manager_client.get(f"/clients/import/{job_id}"))
     assert figure(body, "Errors") == "9"
     # Each cell names its column too (data-label), for the stacked rows of a phone.
-    assert re.search(r'<td data-label="Line">4</td>\s*<td data-label="Column">Email</td>\s*'
-                     r'<td class="cell-value" data-label="Value">not-an-email</td>'
-                     r'\s*<td data-label="Reason">Enter a valid email address', body)
+    line_4 = [row for row in cells_of_rows(body, "#import-errors") if row["Line"] == "4"][0]
+    assert (line_4["Column"], line_4["Value"]) == ("Email", "not-an-email")
+    assert line_4["Reason"].startswith("Enter a valid email address")
     assert "This code is also on line 7." in body
-    assert re.search(r'class="button button-primary" disabled aria-describedby="start-hint"', body)
+    start = start_button(body)
+    assert "disabled" in start.attributes and start.attributes["aria-describedby"] == "start-hint"
     assert "Fix or skip the rows with errors" in body
 
 
@@ -348,7 +363,7 @@ def test_choosing_another_encoding_or_separator(manager_client):
     assert "No column is named Name" in body and "choose another separator" in body
     # The Name column is not required by the browser, so the way back to "Automatic" is
     # open with no column chosen: the file is read again and its columns found again.
-    assert not re.search(r'<select id="column-name"[^>]*required', body)
+    assert "required" not in one(body, "select#column-name").attributes
     response = manager_client.post(f"/clients/import/{job_id}/check", htmx=True,
                                    data={"encoding": "", "delimiter": "", "column_name": ""})
     assert_fragment(response, "import-check")
@@ -367,9 +382,8 @@ def test_changing_the_mode_checks_again(manager_client, app):
                                    data={"mode": "update"})
     body = text(response)
     assert figure(body, "Errors") == "0" and figure(body, "Updates") == "1"
-    assert re.search(r'<td data-label="Field">Name</td>\s*'
-                     r'<td class="cell-value" data-label="Now">Old</td>\s*'
-                     r'<td class="cell-value" data-label="After the import">New</td>', body)
+    change = [row for row in cells_of_rows(body, "#import-changes") if row["Field"] == "Name"][0]
+    assert (change["Now"], change["After the import"]) == ("Old", "New")
 
 
 # --- Starting, progress, result --------------------------------------------------------------
