@@ -1,6 +1,7 @@
 """Every model module, imported in one place so the metadata (and Alembic) sees all tables."""
 from .auth.models import LoginAttempt, PasswordReset, User, UserSession  # noqa: F401
 from .clients.models import Client  # noqa: F401
-from .projects.models import Project  # noqa: F401
+from .projects.models import Assignment, Project  # noqa: F401
+from .staff.models import StaffMember  # noqa: F401
 from .imports import models  # noqa: F401  import jobs, rows, issues
 from .activity.models import Event  # noqa: F401

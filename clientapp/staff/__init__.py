@@ -1,0 +1,1 @@
+"""Staff: the people who work the projects (they do not sign in)."""
