@@ -22,6 +22,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from signin import session_cookie  # noqa: E402  (bench/ is on the path: scripts run from it)
 
 BUDGETS_MS = {"list page 1": 8, "list sorted by name": 8, "search (~1 %)": 15, "profile": 8}
 POSTGRESQL_BUDGETS_MS = {**BUDGETS_MS, "search (~1 %)": 30}
@@ -86,15 +87,6 @@ def wsgi_timer(app, cookie: str):
         return elapsed
 
     return call
-
-
-def session_cookie(app, user_id: int) -> str:
-    client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(user_id)
-        sess["_fresh"] = True
-    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
-    return f"{cookie.key}={cookie.value}"
 
 
 def build(url: str, count: int) -> None:

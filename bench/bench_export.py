@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from signin import signed_in  # noqa: E402  (bench/ is on the path: scripts run from it)
 
 FORMATS = ("csv", "csv-fr", "xlsx")
 
@@ -30,10 +31,7 @@ def child(database: str, user_id: int, export_format: str) -> None:
     from clientapp import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "bench"})
-    client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(user_id)
-        sess["_fresh"] = True
+    client = signed_in(app, user_id)
     before = peak_mb()
     start = time.perf_counter()
     response = client.get(f"/clients/export?format={export_format}", buffered=False)

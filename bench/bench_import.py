@@ -26,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from signin import signed_in  # noqa: E402  (bench/ is on the path: scripts run from it)
 
 FIRST = ["Café", "Boulangerie", "Garage", "Atelier", "Studio", "Cabinet", "Agence", "Hôtel",
          "Acme", "Northwind", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Dupont"]
@@ -151,10 +152,7 @@ def main():
             print("(clients_fts triggers dropped in this benchmark's database)")
         user = create_user("Bench", "bench@example.com", "correct horse battery", "manager")
         user_id = user.id
-    client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(user_id)
-        sess["_fresh"] = True
+    client = signed_in(app, user_id)
 
     # Check: the upload as the browser sends it, through the real route.
     start = time.perf_counter()

@@ -28,6 +28,7 @@ from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from signin import signed_in  # noqa: E402  (bench/ is on the path: scripts run from it)
 MAX_UPLOAD = 20 * 1024 * 1024
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRINGS_PART = ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
@@ -172,10 +173,7 @@ def child(path: Path, database_url: str | None) -> None:
     with app.app_context():
         user_id = create_user("Bench", f"bench-{os.getpid()}@example.com",
                               "correct horse battery", "manager").id
-    client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(user_id)
-        sess["_fresh"] = True
+    client = signed_in(app, user_id)
     data = path.read_bytes()
     before = peak_mb()
     start = time.perf_counter()
