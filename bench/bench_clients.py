@@ -155,6 +155,7 @@ def bench_size(count: int, runs: int, rounds: int, server: str | None = None) ->
                           "CLIENTAPP_ARGON2_TIME_COST": 1, "CLIENTAPP_ARGON2_MEMORY_KIB": 1024})
         with app.app_context():
             user_id = create_user("Bench", "bench@example.com", "bench password 1", "admin").id
+            db.session.commit()
             town = TOWNS[7].lower()
             matches = count_clients(client_params(q=town))
             active = db.session.scalar(select(func.count()).select_from(Client)

@@ -66,6 +66,7 @@ def main():
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + path, "SECRET_KEY": "bench"})
     with app.app_context():
         user_id = create_user("Bench", "bench@example.com", "correct horse battery", "viewer").id
+        db.session.commit()
         db.engine.dispose()
     print(f"export of {args.clients:,} clients (the Active tab, by name), each in a fresh "
           f"process:")

@@ -152,6 +152,7 @@ def main():
             print("(clients_fts triggers dropped in this benchmark's database)")
         user = create_user("Bench", "bench@example.com", "correct horse battery", "manager")
         user_id = user.id
+        db.session.commit()
     client = signed_in(app, user_id)
 
     # Check: the upload as the browser sends it, through the real route.

@@ -173,6 +173,7 @@ def child(path: Path, database_url: str | None) -> None:
     with app.app_context():
         user_id = create_user("Bench", f"bench-{os.getpid()}@example.com",
                               "correct horse battery", "manager").id
+        db.session.commit()
     client = signed_in(app, user_id)
     data = path.read_bytes()
     before = peak_mb()

@@ -75,9 +75,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .clients import profile_routes, routes  # noqa: F401  (routes on clients_bp)
     from .clients.blueprint import bp as clients_bp
+    from .discussions.routes import bp as discussions_bp
     from .imports.routes import bp as imports_bp
 
-    for bp in (health_bp, auth_bp, dashboard_bp, account_bp, users_bp, clients_bp, imports_bp):
+    for bp in (health_bp, auth_bp, dashboard_bp, account_bp, users_bp, clients_bp, imports_bp,
+               discussions_bp):
         app.register_blueprint(bp)
 
     from . import errors, security, templating

@@ -15,8 +15,11 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 PUBLIC_ENDPOINTS = {"static", "health.healthz", "auth.login", "auth.setup", "auth.set_locale",
                     "auth.oidc_login", "auth.oidc_callback", "auth.reset_password"}
 # Writes that every signed-in user, viewers included, may make: they only touch the user.
+# Writes a viewer may make: their own account, and a team discussion they take part in (a
+# viewer can be on a management team; the discussion checks membership on every write).
 VIEWER_WRITES = {"auth.logout", "auth.set_locale", "account.save_profile",
-                 "account.change_email", "account.change_password", "account.sign_out_others"}
+                 "account.change_email", "account.change_password", "account.sign_out_others",
+                 "discussions.send", "discussions.edit", "discussions.delete"}
 
 
 @login_manager.user_loader

@@ -1,10 +1,32 @@
 """What every template can use: the signed-in user, languages, date and number filters."""
+import re
 from datetime import datetime
 
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_timezone
+from flask_login import current_user
 from jinja2 import StrictUndefined
+from markupsafe import Markup, escape
 
 from .i18n import LANGUAGE_NAMES
+
+# Web addresses in text people write: only http and https become links (never javascript:
+# or data:); punctuation that ends a sentence is left out of the address.
+_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+_TRAILING = ".,;:!?)]}'\""
+
+
+def linkify(text: str | None) -> Markup:
+    """`text` escaped, with its web addresses as links (rel=noopener, a new tab)."""
+    out, last = [], 0
+    text = text or ""
+    for found in _URL.finditer(text):
+        url = found.group(0).rstrip(_TRAILING)
+        out.append(escape(text[last:found.start()]))
+        out.append(Markup('<a href="{0}" rel="noopener noreferrer nofollow" target="_blank">{0}'
+                          '</a>').format(url))
+        last = found.start() + len(url)
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
 
 
 def init_app(app):
@@ -27,6 +49,8 @@ def init_app(app):
     def number_filter(value):
         return format_decimal(value or 0)
 
+    app.template_filter("linkify")(linkify)
+
     from .notices import kept
 
     app.jinja_env.globals["kept_notices"] = kept
@@ -37,4 +61,14 @@ def init_app(app):
             "languages": LANGUAGE_NAMES,
             "current_locale": str(get_locale() or "en"),
             "today": datetime.now(get_timezone()).date(),
+            "unread_messages": _unread_messages,
         }
+
+
+def _unread_messages() -> int:
+    """The sidebar's count of unread discussion messages (asked only by whole pages)."""
+    if not current_user.is_authenticated:
+        return 0
+    from .discussions.services import unread_total
+
+    return unread_total(current_user.id)

@@ -181,12 +181,42 @@
     });
   });
 
+  /* Team discussion: Enter sends, Shift+Enter starts a new line. A message may arrive twice
+     (a poll and a send answered at the same moment): the second copy goes. A reader at the
+     bottom of the thread stays at the bottom as messages arrive; one reading earlier
+     messages keeps their place. */
+  document.addEventListener("keydown", function (evt) {
+    var box = evt.target;
+    if (evt.key !== "Enter" || evt.shiftKey || evt.isComposing || !box.matches ||
+        !box.matches("textarea[data-enter-sends]")) return;
+    evt.preventDefault();
+    if (box.form) box.form.requestSubmit();
+  });
+  var threadAtBottom = true;
+  function thread() { return document.querySelector(".messages-frame"); }
+  document.addEventListener("htmx:beforeSwap", function () {
+    var frame = thread();
+    if (frame) threadAtBottom = frame.scrollHeight - frame.scrollTop - frame.clientHeight < 40;
+  });
+  function settleThread() {
+    var frame = thread();
+    if (!frame) return;
+    var seen = {};
+    frame.querySelectorAll("li.message[id]").forEach(function (item) {
+      if (seen[item.id]) item.remove(); else seen[item.id] = true;
+    });
+    if (threadAtBottom) frame.scrollTop = frame.scrollHeight;
+  }
+  document.addEventListener("htmx:afterSettle", settleThread);
+  document.addEventListener("htmx:oobAfterSwap", settleThread);
+
   document.addEventListener("htmx:load", function (evt) {
     var root = evt.detail.elt.parentNode || document;
     wireDialogs(root);
     fadeNotices(root);
   });
   document.addEventListener("DOMContentLoaded", function () {
+    settleThread();
     wireDialogs(document);
     fadeNotices(document);
   });

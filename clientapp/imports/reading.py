@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
 from ..text import fold
@@ -230,7 +231,7 @@ def _too_long(line: int):
 
 def _too_many(max_rows: int):
     return FileProblem(_l("The file has more than %(max)s rows. Split it into smaller files and "
-                          "import them one after the other.", max=f"{max_rows:,}"))
+                          "import them one after the other.", max=format_decimal(max_rows)))
 
 
 def _csv_rows(text: str, delimiter: str, max_rows: int):

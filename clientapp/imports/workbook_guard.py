@@ -10,6 +10,7 @@ openpyxl would hold; only a workbook within bounds is opened.
 import zipfile
 from xml.parsers import expat
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
 from .reading import FileProblem
@@ -47,7 +48,7 @@ def sheet_rows_limit(max_rows: int) -> int:
 def too_many_sheet_rows(limit: int) -> FileProblem:
     return FileProblem(_l("The sheet has more than %(max)s rows, empty ones included. Delete "
                           "the empty rows below your data, or split the file.",
-                          max=f"{limit:,}"))
+                          max=format_decimal(limit)))
 
 
 def _refused():
