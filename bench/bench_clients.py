@@ -68,12 +68,14 @@ def fill(app, count: int) -> None:
         db.session.commit()
 
 
-def wsgi_timer(app, cookie: str):
-    """A function that calls the app for a path and returns the seconds it took."""
+def wsgi_timer(app, cookie: str, ok: str = "200"):
+    """A function that calls the app for a path (htmx=True: as htmx asks for a fragment)
+    and returns the seconds it took; an answer other than `ok` stops the bench."""
     from werkzeug.test import EnvironBuilder
 
-    def call(path: str) -> float:
-        environ = EnvironBuilder(path=path, headers={"Cookie": cookie}).get_environ()
+    def call(path: str, htmx: bool = False) -> float:
+        headers = {"Cookie": cookie, **({"HX-Request": "true"} if htmx else {})}
+        environ = EnvironBuilder(path=path, headers=headers).get_environ()
         status = []
         began = time.perf_counter()
         chunks = app(environ, lambda s, h, e=None: status.append(s))
@@ -82,7 +84,7 @@ def wsgi_timer(app, cookie: str):
         if hasattr(chunks, "close"):
             chunks.close()
         elapsed = time.perf_counter() - began
-        if not status[0].startswith("200"):
+        if not status[0].startswith(ok):
             raise RuntimeError(f"{path} answered {status[0]}")
         return elapsed
 

@@ -17,16 +17,19 @@ _TRAILING = ".,;:!?)]}'\""
 
 def linkify(text: str | None) -> Markup:
     """`text` escaped, with its web addresses as links (rel=noopener, a new tab)."""
-    out, last = [], 0
     text = text or ""
+    if "://" not in text:
+        return escape(text)
+    out, last = [], 0
     for found in _URL.finditer(text):
         url = found.group(0).rstrip(_TRAILING)
+        href = escape(url)
         out.append(escape(text[last:found.start()]))
-        out.append(Markup('<a href="{0}" rel="noopener noreferrer nofollow" target="_blank">{0}'
-                          '</a>').format(url))
+        out.append(f'<a href="{href}" rel="noopener noreferrer nofollow" target="_blank">'
+                   f'{href}</a>')
         last = found.start() + len(url)
     out.append(escape(text[last:]))
-    return Markup("").join(out)
+    return Markup("".join(out))
 
 
 def init_app(app):

@@ -50,8 +50,8 @@ def _mark_read(project: Project, messages) -> None:
     """The reader has seen up to the last of `messages`: written in a transaction of its own,
     after the reads (a GET otherwise only reads)."""
     last = max((m.id for m in messages), default=0)
-    if not last:
-        return
+    if not last or services.read_up_to(project.id, current_user.id) >= last:
+        return  # nothing new: no write
     db.session.commit()
     with write_lock():
         services.mark_read(project.id, current_user.id, last)

@@ -106,6 +106,11 @@ def since(project_id: int, after: int, limit: int = 200) -> list[Message]:
         .order_by(Message.id).limit(limit)).all()
 
 
+def read_up_to(project_id: int, user_id: int) -> int:
+    return db.session.scalar(select(ReadMark.last_read_id).where(
+        ReadMark.project_id == project_id, ReadMark.user_id == user_id)) or 0
+
+
 def mark_read(project_id: int, user_id: int, last_id: int) -> None:
     """Remember that `user_id` has read up to `last_id` (never backwards)."""
     if not last_id:
