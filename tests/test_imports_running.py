@@ -450,7 +450,7 @@ def triggers(app):
         if db.engine.dialect.name != "sqlite":
             return TRIGGERS
         return {r[0] for r in db.session.execute(text(
-            "SELECT name FROM sqlite_master WHERE type='trigger'"))}
+            "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='clients'"))}
 
 
 def big(n, start=0, word="Zebra"):

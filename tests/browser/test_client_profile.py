@@ -203,3 +203,40 @@ def test_viewer_sees_no_edit_controls(live_server, signed_in, axe):
     expect(page.get_by_role("heading", level=1, name="Acme")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("^Edit"))).to_have_count(0)
     axe(page, "profile for a viewer")
+
+
+def test_the_profile_menu_archives_unarchives_exports_and_deletes(live_server, signed_in, axe):
+    """The header's menu opens the same dialogs as the list's (they are not filtered out by
+    the header's own refresh), and each action says what it did."""
+    page = signed_in("manager")
+    app = live_server.app
+    client_id = add_client(app, name="Menu Co")
+    open_profile(live_server, page, client_id)
+    menu_button = page.get_by_role("button", name="Actions for Menu Co")
+
+    menu_button.click()
+    page.get_by_role("menuitem", name="Archive").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    axe(page, "archive dialog from the profile")
+    dialog.get_by_label("Reason (optional)").fill("Paused")
+    dialog.get_by_role("button", name="Archive").click()
+    expect(page.locator("#profile-head .badge")).to_have_text("Archived")
+    expect(page.locator("#notices")).to_contain_text("archived")
+    assert stored(app, client_id).archive_reason == "Paused"
+
+    page.get_by_role("button", name="Unarchive").click()
+    expect(page.locator("#profile-head .badge")).to_have_text("Active")
+    expect(page.locator("#notices")).to_contain_text("active again")
+
+    page.get_by_role("button", name="Actions for Menu Co").click()
+    page.get_by_role("menuitem", name="Export").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+
+    page.get_by_role("button", name="Actions for Menu Co").click()
+    page.get_by_role("menuitem", name="Delete").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page).to_have_url(f"{live_server.url}/clients")
+    assert stored(app, client_id) is None
