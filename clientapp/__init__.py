@@ -74,6 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .users.routes import bp as users_bp
 
     from .clients import profile_routes, routes  # noqa: F401  (routes on clients_bp)
+    from .contacts import routes as contact_routes  # noqa: F401  (on clients_bp too)
     from .clients.blueprint import bp as clients_bp
     from .imports.routes import bp as imports_bp
 

@@ -3,4 +3,5 @@ from .auth.models import LoginAttempt, PasswordReset, User, UserSession  # noqa:
 from .clients.models import Client  # noqa: F401
 from .projects.models import Project  # noqa: F401
 from .imports import models  # noqa: F401  import jobs, rows, issues
+from .contacts.models import Contact  # noqa: F401
 from .activity.models import Event  # noqa: F401

@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import sections
+from ..contacts.section import ContactsSection
 from ..extensions import db
 from ..htmx import redirect_htmx, render
 from ..listing import Listing, Sort
@@ -116,10 +117,15 @@ class ClientProfile(sections.Page):
     endpoint = "clients.profile"
     id_arg = "client_id"
     owner_name = "client"
-    sections = (InfoSection(), ProjectsSection())
+    sections = (InfoSection(), ContactsSection(), ProjectsSection())
 
     def load(self, client_id):
         return get_client(client_id)
+
+    def context(self, client):
+        from ..contacts.services import primary_contacts
+
+        return {"primary_contact": primary_contacts([client.id]).get(client.id)}
 
 
 PROFILE = ClientProfile()

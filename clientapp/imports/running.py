@@ -219,7 +219,8 @@ class _Run:
                 continue
             keys = dict(zip(KEY_COLUMNS, client_keys(new_values["name"], new_values["code"],
                                                      new_values["address"],
-                                                     new_values["email"])))
+                                                     new_values["email"],
+                                                     client.contact_words)))
             changes.append({"b_id": client.id, "b_version": client.version, "b_now": now,
                             **{"b_" + name: value for name, value in new_values.items()},
                             **{"b_" + name: value for name, value in keys.items()}})
