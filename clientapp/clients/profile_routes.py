@@ -8,6 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import sections
 from ..contacts.section import ContactsSection
 from ..extensions import db
+from ..interactions.section import InteractionsSection
 from ..htmx import redirect_htmx, render
 from ..listing import Listing, Sort
 from ..projects.models import Project
@@ -117,7 +118,7 @@ class ClientProfile(sections.Page):
     endpoint = "clients.profile"
     id_arg = "client_id"
     owner_name = "client"
-    sections = (InfoSection(), ContactsSection(), ProjectsSection())
+    sections = (InfoSection(), ContactsSection(), ProjectsSection(), InteractionsSection())
 
     def load(self, client_id):
         return get_client(client_id)

@@ -4,6 +4,7 @@ from flask import abort
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import sections
+from ..imports.undo import add_tie
 from ..extensions import db
 from . import services
 from .forms import ContactForm
@@ -54,3 +55,15 @@ class ContactsSection(sections.ItemSection):
         services.remove_contact(client, item)
         return sections.Saved(data={"removed": item.name},
                               trigger={"clientUpdated": None, "clientsChanged": None})
+
+
+def _has_contacts():
+    from sqlalchemy import exists
+
+    from ..clients.models import Client
+
+    return exists().where(Contact.__table__.c.client_id == Client.__table__.c.id)
+
+
+# A client someone gave contacts to is more than its import's row: its undo keeps it.
+add_tie(_has_contacts)
