@@ -267,3 +267,45 @@ def test_an_import_undo_keeps_clients_with_contacts_or_interactions(app, manager
         db.session.commit()
         assert sorted(db.session.scalars(select(Client.id)).all()) == ids[:2]
     assert report["removed"] == 2
+
+
+def test_dashboard_latest_interactions_and_needs_attention(make_app):
+    app = make_app(CLIENTAPP_STALE_DAYS=30)
+    from .conftest import make_user, sign_in
+
+    viewer = sign_in(app, make_user(app, "viewer"))
+    now = datetime.now(timezone.utc)
+    old = now - timedelta(days=100)
+    with app.app_context():
+        fresh = Client(name="Fresh", created_at=old, last_interaction_at=now - timedelta(days=2))
+        stale = Client(name="Stale", created_at=old, last_interaction_at=now - timedelta(days=40))
+        never = Client(name="Never", created_at=old - timedelta(days=5))
+        young = Client(name="Young", created_at=now - timedelta(days=3))
+        gone = Client(name="Archived", created_at=old, archived_at=now)
+        db.session.add_all([fresh, stale, never, young, gone])
+        db.session.flush()
+        db.session.add(Event(client_id=fresh.id, kind="interaction.meeting", data={},
+                             at=now - timedelta(days=2), summary="Kick-off"))
+        db.session.commit()
+    page = viewer.get("/")
+    assert_page(page)
+    attention = one(page, "#needs-attention")
+    assert [a.text() for a in attention.css("a")] == ["Never", "Stale"]
+    assert "2 active clients without an interaction for 30 days." in attention.text()
+    latest = " ".join(one(page, '[aria-labelledby="box-interactions-title"]').text().split())
+    assert "Fresh" in latest and "Meeting" in latest and "Kick-off" in latest
+
+
+def test_the_client_list_sorts_by_last_interaction(app, viewer_client):
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        db.session.add_all([Client(name="B", last_interaction_at=now - timedelta(days=9)),
+                            Client(name="A"),
+                            Client(name="C", last_interaction_at=now - timedelta(days=1))])
+        db.session.commit()
+    page = viewer_client.get("/clients?sort=-interaction")
+    assert texts(page, "#client-rows th.name-col a") == ["C", "B", "A"]
+    header = [th for th in find(page, "thead th") if "Last interaction" in th.text()]
+    assert header and header[0].attributes.get("aria-sort") == "descending"
+    assert texts(viewer_client.get("/clients?sort=interaction"),
+                 "#client-rows th.name-col a") == ["B", "C", "A"]

@@ -62,6 +62,7 @@ class Event(db.Model):
 
     actor = relationship("User")
     contact = relationship("Contact")
+    client = relationship("Client")
 
     @property
     def logged(self) -> bool:

@@ -42,7 +42,10 @@ class Client(db.Model):
         Index("ix_clients_archived_code", "archived_at", "code_key", "id"),
         Index("ix_clients_match_key", "match_key"),
         Index("ix_clients_import_job_id", "import_job_id"),
-        Index("ix_clients_archived_interaction", "archived_at", "last_interaction_at", "id"),
+        # The list's Last interaction sort, and the dashboard's Needs attention (never
+        # interacted with: by creation).
+        Index("ix_clients_archived_interaction", "archived_at", "last_interaction_at",
+              "created_at", "id"),
         {"sqlite_autoincrement": True},
     )
 

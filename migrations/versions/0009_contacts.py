@@ -50,7 +50,7 @@ def upgrade():
     op.add_column('clients', sa.Column('last_interaction_at', sa.DateTime(timezone=True),
                                        nullable=True))
     op.create_index('ix_clients_archived_interaction', 'clients',
-                    ['archived_at', 'last_interaction_at', 'id'], unique=False)
+                    ['archived_at', 'last_interaction_at', 'created_at', 'id'], unique=False)
 
     # A batch (a rebuild on SQLite, which cannot add a foreign key in place); events is
     # no searchable table, nothing to restore.
