@@ -78,8 +78,10 @@ def create_app(config: dict | None = None) -> Flask:
     from .interactions import routes as interaction_routes  # noqa: F401  (the same)
     from .clients.blueprint import bp as clients_bp
     from .imports.routes import bp as imports_bp
+    from .activity.routes import bp as activity_bp
 
-    for bp in (health_bp, auth_bp, dashboard_bp, account_bp, users_bp, clients_bp, imports_bp):
+    for bp in (health_bp, auth_bp, dashboard_bp, account_bp, users_bp, clients_bp, imports_bp,
+               activity_bp):
         app.register_blueprint(bp)
 
     from . import errors, security, templating
