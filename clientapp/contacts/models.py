@@ -42,4 +42,6 @@ class Contact(db.Model):
 
     @property
     def name(self) -> str:
-        return " ".join(part for part in (self.first_name, self.last_name) if part)
+        """First and last name; the email when an import gave no name."""
+        return " ".join(part for part in (self.first_name, self.last_name) if part) \
+            or (self.email or "")

@@ -62,8 +62,11 @@ def _has_contacts():
 
     from ..clients.models import Client
 
-    return exists().where(Contact.__table__.c.client_id == Client.__table__.c.id)
+    contacts, clients = Contact.__table__, Client.__table__
+    return exists().where(contacts.c.client_id == clients.c.id,
+                          contacts.c.created_at > clients.c.created_at)
 
 
-# A client someone gave contacts to is more than its import's row: its undo keeps it.
+# A client someone gave contacts to is more than its import's row: its undo keeps it. (The
+# contacts an import makes from its file's contact columns share their client's created_at.)
 add_tie(_has_contacts)

@@ -4,7 +4,7 @@ Revision ID: 0009_contacts
 Revises: 0007
 Create Date: 2026-11-30 06:00:00
 
-Contacts get their table. Logged interactions are events (the timeline is one table, paged
+Contacts get their table; import rows keep a file's contact columns. Logged interactions are events (the timeline is one table, paged
 on (at, id)): events gain the contact, a summary and details. Clients gain contact_words
 (their contacts' search words, folded into search_text) and last_interaction_at (the list's
 sort, the dashboard's "Needs attention"), added in place; events is rebuilt on SQLite both
@@ -62,8 +62,14 @@ def upgrade():
                                     ['contact_id'], ['id'], ondelete='SET NULL')
     op.create_index('ix_events_kind_at', 'events', ['kind', 'at', 'id'], unique=False)
 
+    # An import's contact columns, as checked.
+    for column in ('contact_name', 'contact_email', 'contact_phone'):
+        op.add_column('import_rows', sa.Column(column, sa.Text(), nullable=True))
+
 
 def downgrade():
+    for column in ('contact_phone', 'contact_email', 'contact_name'):
+        op.drop_column('import_rows', column)
     op.drop_index('ix_events_kind_at', table_name='events')
     with op.batch_alter_table('events') as batch_op:
         batch_op.drop_constraint(op.f('fk_events_contact_id_contacts'), type_='foreignkey')
