@@ -84,7 +84,12 @@ class InteractionForm(FlaskForm):
         return to_utc(local).replace(tzinfo=timezone.utc)
 
     def values(self) -> dict:
-        return {"kind": f"interaction.{self.kind.data}", "at": self.moment(),
+        moment, now = self.moment(), utcnow()
+        if timedelta(0) <= now - moment < timedelta(minutes=1):
+            # The form's default (now, to the minute): the entry goes on top, after what
+            # happened earlier in that minute.
+            moment = now
+        return {"kind": f"interaction.{self.kind.data}", "at": moment,
                 "contact_id": as_id(self.contact.data), "summary": clean(self.summary.data),
                 "details": clean(self.details.data)}
 
