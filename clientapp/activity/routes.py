@@ -20,6 +20,7 @@ from ..htmx import render
 from ..ids import as_id
 from ..imports.reading import neutralise
 from ..interactions import timeline
+from ..interactions.routes import event_words
 from ..listing import Filter, Listing, Sort
 from ..security import role_required
 from .models import Event
@@ -94,6 +95,8 @@ def export_events():
         csv.writer(buffer).writerow([neutralise(str(cell)) for cell in cells])
         return buffer.getvalue()
 
+    words = event_words()
+
     def generate():
         yield (BOM + line([_("Date"), _("Who"), _("Client"), _("Type"), _("What")])).encode()
         for events in db.session.scalars(query.options(
@@ -101,9 +104,9 @@ def export_events():
                 selectinload(Event.contact)).execution_options(yield_per=EXPORT_BATCH)
         ).partitions():
             yield "".join(line([
-                to_user_timezone(event.at).strftime("%Y-%m-%d %H:%M"), text(who(event)),
-                event.client.name if event.client else "", text(kind_label(event)),
-                text(describe(event))]) for event in events).encode()
+                to_user_timezone(event.at).strftime("%Y-%m-%d %H:%M"), text(who(event, words)),
+                event.client.name if event.client else "", text(kind_label(event, words)),
+                text(describe(event, words))]) for event in events).encode()
 
     response = Response(stream_with_context(generate()), content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = 'attachment; filename="activity.csv"'

@@ -25,9 +25,16 @@ def timeline_args(args) -> dict:
 def timeline_context(client, args) -> dict:
     wanted = timeline_args(args)
     entries, next_cursor = timeline.client_timeline(client.id, **wanted)
+    # Who may do what to each entry, decided once here rather than twice per entry in the
+    # template (the same rules as InteractionsSection.may_change and may_remove).
+    user = current_user._get_current_object()
+    writer = user.is_authenticated and user.can_write
+    own = {e.id for e in entries if writer and e.logged and e.actor_id == user.id}
+    removable = own | ({e.id for e in entries if e.logged} if writer and user.is_admin
+                       else set())
     return {"entries": entries, "next": next_cursor, "type": wanted["kind"],
             "who": wanted["who"], "before": wanted["before"],
-            "type_labels": timeline.type_labels()}
+            "type_labels": timeline.type_labels(), "editable": own, "removable": removable}
 
 
 class InteractionsSection(sections.ItemSection):
