@@ -309,3 +309,18 @@ def test_the_client_list_sorts_by_last_interaction(app, viewer_client):
     assert header and header[0].attributes.get("aria-sort") == "descending"
     assert texts(viewer_client.get("/clients?sort=interaction"),
                  "#client-rows th.name-col a") == ["B", "C", "A"]
+
+
+def test_a_client_an_import_created_says_so_at_the_end_of_its_timeline(app, manager_client,
+                                                                         viewer_client):
+    from .test_imports_running import check, created_by, queue, run
+
+    job_id = check(app, b"Name\nAcme\n", filename="spring.csv")
+    assert queue(app, job_id) and run(app, job_id) == "done"
+    [client_id] = created_by(app, job_id)
+    page = manager_client.get(f"/clients/{client_id}")
+    last = find(page, "#timeline-entries > li.timeline-entry")[-1]
+    assert "Client created by the import of “spring.csv”." in last.text()
+    assert last.css_first("a").attributes["href"].endswith(f"/import/{job_id}")
+    viewer_page = viewer_client.get(f"/clients/{client_id}")
+    assert find(viewer_page, "#timeline-entries > li.timeline-entry a") == []

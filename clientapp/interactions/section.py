@@ -32,9 +32,17 @@ def timeline_context(client, args) -> dict:
     own = {e.id for e in entries if writer and e.logged and e.actor_id == user.id}
     removable = own | ({e.id for e in entries if e.logged} if writer and user.is_admin
                        else set())
+    import_file = None
+    if next_cursor is None and client.import_job_id is not None \
+            and wanted["kind"] in ("all", "app") and wanted["who"] is None:
+        from ..imports.models import ImportJob
+
+        import_file = db.session.scalar(select(ImportJob.filename)
+                                        .where(ImportJob.id == client.import_job_id))
     return {"entries": entries, "next": next_cursor, "type": wanted["kind"],
             "who": wanted["who"], "before": wanted["before"],
-            "type_labels": timeline.type_labels(), "editable": own, "removable": removable}
+            "type_labels": timeline.type_labels(), "editable": own, "removable": removable,
+            "import_file": import_file}
 
 
 class InteractionsSection(sections.ItemSection):
