@@ -216,3 +216,11 @@ def test_the_client_search_finds_clients_by_their_contacts(app, manager_client):
     [contact] = contacts_of(app, client_id)
     manager_client.post(f"/clients/{client_id}/contacts/{contact.id}/remove")
     assert "Acme Studio" not in text_of(manager_client.get("/clients?q=dupont"))
+
+
+def test_deleting_a_client_removes_its_contacts_and_keeps_its_events(app, manager_client):
+    client_id = add_client(app)
+    add(manager_client, client_id)
+    assert manager_client.post(f"/clients/{client_id}/delete").status_code == 303
+    assert contacts_of(app, client_id) == []
+    assert [kind for kind, *_ in events(app)] == ["contact.added", "client.deleted"]
