@@ -74,12 +74,15 @@ def create_app(config: dict | None = None) -> Flask:
     from .users.routes import bp as users_bp
 
     from .clients import profile_routes, routes  # noqa: F401  (routes on clients_bp)
+    from .contacts import routes as contact_routes  # noqa: F401  (on clients_bp too)
+    from .interactions import routes as interaction_routes  # noqa: F401  (the same)
     from .clients.blueprint import bp as clients_bp
     from .discussions.routes import bp as discussions_bp
     from .imports.routes import bp as imports_bp
+    from .activity.routes import bp as activity_bp
 
     for bp in (health_bp, auth_bp, dashboard_bp, account_bp, users_bp, clients_bp, imports_bp,
-               discussions_bp):
+               activity_bp, discussions_bp):
         app.register_blueprint(bp)
 
     from . import errors, security, templating

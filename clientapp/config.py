@@ -100,5 +100,8 @@ def load(instance_path: str) -> dict:
         # Argon2id at OWASP's recommended minimum (m=19 MiB, t=2, p=1).
         "CLIENTAPP_ARGON2_TIME_COST": int(os.environ.get("CLIENTAPP_ARGON2_TIME_COST", "2")),
         "CLIENTAPP_ARGON2_MEMORY_KIB": int(os.environ.get("CLIENTAPP_ARGON2_MEMORY_KIB", "19456")),
+        # The dashboard's "Needs attention": active clients without a logged interaction
+        # for this many days.
+        "CLIENTAPP_STALE_DAYS": int(os.environ.get("CLIENTAPP_STALE_DAYS", "90")),
         "CLIENTAPP_AUTO_MIGRATE": _bool(os.environ.get("CLIENTAPP_AUTO_MIGRATE"), True),
     }

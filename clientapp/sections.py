@@ -14,6 +14,15 @@ register(bp, page) adds, for each section, under the page's URL:
     GET  <page>/<name>/edit   the form
     POST <page>/<name>        save: 422 with the errors in place, 409 with the current
                               values when someone saved first, else the view again
+and for an ItemSection (a list whose items are added, edited in place and removed):
+    GET  <page>/<name>/new               the view with a new item's form
+    POST <page>/<name>/new               add
+    GET  <page>/<name>/<id:item_id>/edit the view with that item as its form
+    POST <page>/<name>/<id:item_id>      save it (422, 409 as above)
+    POST <page>/<name>/<id:item_id>/remove
+An item section's answers are always its whole view block (a save may move or change other
+items); its template finds the form in data["item_form"] and which item it edits in
+data["item_editing"] (an id, or "new").
 For htmx the answer is the section's block; a plain request (no JavaScript) gets the whole
 page, with that section in its form, and after a save a redirect to the page.
 """
@@ -66,6 +75,39 @@ class Section:
     def may_edit(self, owner) -> bool:
         return current_user.is_authenticated and (
             current_user.role == "admin" or current_user.role in self.roles)
+
+
+class ItemSection(Section):
+    """A section listing items, each added, edited in place and removed through the item
+    routes (the section's own form routes stay closed). Override load_item(), item_form(),
+    save_item() (item None: a new one), remove_item(); may_change() for per-item rights."""
+
+    editable = False
+
+    def load_item(self, owner, item_id: int):
+        """The item of `owner` with this id, or abort(404)."""
+        raise NotImplementedError
+
+    def may_add(self, owner) -> bool:
+        return self.may_edit(owner)
+
+    def may_change(self, owner, item) -> bool:
+        return self.may_edit(owner)
+
+    def may_remove(self, owner, item) -> bool:
+        return self.may_change(owner, item)
+
+    def item_form(self, owner, item=None):
+        raise NotImplementedError
+
+    def submitted_item(self, owner, item=None):
+        return self.item_form(owner, item)
+
+    def save_item(self, owner, item, form) -> Saved:
+        raise NotImplementedError
+
+    def remove_item(self, owner, item) -> Saved:
+        raise NotImplementedError
 
 
 class Page:
@@ -164,10 +206,94 @@ def register(bp, page: Page, rule: str) -> None:
         add_trigger(response, "sectionSaved")
         return response
 
+    def _item_answer(section, owner, status=200, data=None, trigger=None):
+        if not wants_fragment():
+            return page.render(owner, status=status, editing=section.name,
+                               saved=Saved(status, data or {}), trigger=trigger)
+        return _section_block(page, section, owner, "view", status=status,
+                              saved=Saved(status, data or {}), trigger=trigger)
+
+    def _item_section(name):
+        section = page.section(name)
+        if not isinstance(section, ItemSection):
+            abort(404)
+        return section
+
+    def _after_item_write(section, owner, saved):
+        if saved.status is not None:
+            db.session.rollback()
+            owner = page.load(owner.id)
+            return _item_answer(section, owner, saved.status, saved.data, saved.trigger)
+        db.session.commit()
+        if not wants_fragment():
+            return redirect_htmx(page.url(owner))
+        response = _item_answer(section, owner, data=saved.data, trigger=saved.trigger)
+        add_trigger(response, "sectionSaved")
+        return response
+
+    def item_new(name, **ids):
+        section = _item_section(name)
+        owner = page.load(ids[page.id_arg])
+        if not section.may_add(owner):
+            abort(403)
+        return _item_answer(section, owner, data={"item_form": section.item_form(owner),
+                                                  "item_editing": "new"})
+
+    def item_add(name, **ids):
+        section = _item_section(name)
+        owner = page.load(ids[page.id_arg])
+        if not section.may_add(owner):
+            abort(403)
+        form = section.submitted_item(owner)
+        saved = section.save_item(owner, None, form)
+        if saved.status is not None:
+            saved.data = {"item_form": form, "item_editing": "new", **saved.data}
+        return _after_item_write(section, owner, saved)
+
+    def item_edit(name, item_id, **ids):
+        section = _item_section(name)
+        owner = page.load(ids[page.id_arg])
+        item = section.load_item(owner, item_id)
+        if not section.may_change(owner, item):
+            abort(403)
+        return _item_answer(section, owner, data={"item_form": section.item_form(owner, item),
+                                                  "item_editing": item.id})
+
+    def item_save(name, item_id, **ids):
+        section = _item_section(name)
+        owner = page.load(ids[page.id_arg])
+        item = section.load_item(owner, item_id)
+        if not section.may_change(owner, item):
+            abort(403)
+        form = section.submitted_item(owner, item)
+        saved = section.save_item(owner, item, form)
+        if saved.status is not None:
+            saved.data = {"item_form": form, "item_editing": item_id, **saved.data}
+        return _after_item_write(section, owner, saved)
+
+    def item_remove(name, item_id, **ids):
+        section = _item_section(name)
+        owner = page.load(ids[page.id_arg])
+        item = section.load_item(owner, item_id)
+        if not section.may_remove(owner, item):
+            abort(403)
+        return _after_item_write(section, owner, section.remove_item(owner, item))
+
     names = ", ".join(section.name for section in page.sections)
     part = f"{rule}/<any({names}):name>"
     bp.add_url_rule(part, f"{page.name}_section", view, methods=["GET"])
     bp.add_url_rule(f"{part}/edit", f"{page.name}_section_edit", edit, methods=["GET"])
     bp.add_url_rule(part, f"{page.name}_section_save", save, methods=["POST"])
+    listed = [section.name for section in page.sections if isinstance(section, ItemSection)]
+    if listed:
+        items = f"{rule}/<any({', '.join(listed)}):name>"
+        bp.add_url_rule(f"{items}/new", f"{page.name}_item_new", item_new, methods=["GET"])
+        bp.add_url_rule(f"{items}/new", f"{page.name}_item_add", item_add, methods=["POST"])
+        bp.add_url_rule(f"{items}/<id:item_id>/edit", f"{page.name}_item_edit", item_edit,
+                        methods=["GET"])
+        bp.add_url_rule(f"{items}/<id:item_id>", f"{page.name}_item_save", item_save,
+                        methods=["POST"])
+        bp.add_url_rule(f"{items}/<id:item_id>/remove", f"{page.name}_item_remove",
+                        item_remove, methods=["POST"])
 
 

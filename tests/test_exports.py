@@ -16,7 +16,8 @@ from clientapp.extensions import db
 from .conftest import assert_fragment, assert_page
 from .factories import add_client
 
-HEADER = ["Name", "Code", "Address", "Email", "Phone", "Type"]
+HEADER = ["Name", "Code", "Address", "Email", "Phone", "Type", "Contact name", "Contact email",
+          "Contact phone"]
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -89,8 +90,8 @@ def test_each_format_holds_the_list_view_in_its_order(app, viewer_client, listed
     rows = rows_of(export(viewer_client, export_format), export_format)
     csv_phone = "+33 1 23 45 67 89" if export_format == "xlsx" else "'+33 1 23 45 67 89"
     assert rows == [HEADER,
-                    ["alpha", "A", "", "a@example.com", "", "Individual"],
-                    ["Beta", "B", "1 rue Haute\nLyon", "", csv_phone, "Company"]]
+                    ["alpha", "A", "", "a@example.com", "", "Individual", "", "", ""],
+                    ["Beta", "B", "1 rue Haute\nLyon", "", csv_phone, "Company", "", "", ""]]
     names = [row[0] for row in rows_of(export(viewer_client, export_format, "&sort=-name"),
                                        export_format)[1:]]
     assert names == ["Beta", "alpha"]
@@ -111,8 +112,8 @@ def test_each_format_is_a_download_named_for_its_view(viewer_client, export_form
 
 def test_the_french_excel_csv_uses_semicolons_and_crlf(app, viewer_client, listed):
     data = export(viewer_client, "csv-fr").data
-    assert data.startswith("\ufeffName;Code;Address;Email;Phone;Type\r\n".encode("utf-8"))
-    assert "alpha;A;;a@example.com;;Individual\r\n".encode("utf-8") in data
+    assert data.startswith("\ufeffName;Code;Address;Email;Phone;Type;Contact name;Contact email;Contact phone\r\n".encode("utf-8"))
+    assert "alpha;A;;a@example.com;;Individual;;;\r\n".encode("utf-8") in data
 
 
 def test_the_workbook_cells_are_all_text(app, viewer_client):
@@ -125,7 +126,8 @@ def test_the_workbook_cells_are_all_text(app, viewer_client):
     assert cells and {cell.data_type for cell in cells} == {"s"}
     values = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
     # Typed as text, a formula is inert and a phone number shows as typed: no apostrophe.
-    assert values[1] == ["=1+2", "#N/A", "@home", "0123", "+33 1 23 45 67 89", "Company"]
+    assert values[1] == ["=1+2", "#N/A", "@home", "0123", "+33 1 23 45 67 89", "Company",
+                         None, None, None]
     # A value that looks neutralised already keeps its quote through the import's undoing.
     assert values[0][:2] == ["''=quoted", "Q"]
     sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")

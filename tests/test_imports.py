@@ -534,9 +534,10 @@ def test_export_follows_the_list_view(app, viewer_client):
     add_client(app, name="alpha", code="A", email="a@example.com", type="individual")
     add_client(app, name="Gone", archived_at=datetime.now(timezone.utc))
     rows = exported(viewer_client)
-    assert rows[0] == ["Name", "Code", "Address", "Email", "Phone", "Type"]
-    assert rows[1:] == [["alpha", "A", "", "a@example.com", "", "Individual"],
-                        ["Beta", "B", "", "", "", "Company"]]
+    assert rows[0] == ["Name", "Code", "Address", "Email", "Phone", "Type", "Contact name",
+                       "Contact email", "Contact phone"]
+    assert rows[1:] == [["alpha", "A", "", "a@example.com", "", "Individual", "", "", ""],
+                        ["Beta", "B", "", "", "", "Company", "", "", ""]]
     assert [r[0] for r in exported(viewer_client, "?sort=-name")[1:]] == ["Beta", "alpha"]
     assert [r[0] for r in exported(viewer_client, "?q=bet")[1:]] == ["Beta"]
     assert [r[0] for r in exported(viewer_client, "?view=archived")[1:]] == ["Gone"]
@@ -636,9 +637,9 @@ def test_formulas_are_imported_as_text_and_exported_neutralised(app, manager_cli
         assert (first.address, first.phone) == ("@SUM(A1)", "+33 1 23 45 67 89")
     assert names == {'=HYPERLINK("http://evil.example","Click")', "-Minus Company"}
     rows = exported(manager_client)
-    assert ["'-Minus Company", "F-2", "'+plus street", "", "", "Company"] in rows
+    assert ["'-Minus Company", "F-2", "'+plus street", "", "", "Company", "", "", ""] in rows
     assert ["'=HYPERLINK(\"http://evil.example\",\"Click\")", "F-1", "'@SUM(A1)", "",
-            "'+33 1 23 45 67 89", "Company"] in rows
+            "'+33 1 23 45 67 89", "Company", "", "", ""] in rows
 
 
 def test_possible_duplicates_are_left_out_unless_created_anyway(app, manager_client, started):

@@ -5,7 +5,7 @@ record() adds an event to the session; record_with(conn, ...) writes one on a Co
 connection (a background job's transaction). What an event says is made when it is read,
 from its kind and data, in the reader's language.
 """
-from .models import Event, EventKind
+from .models import LOGGED_KINDS, Event, EventKind
 from .recording import record, record_with
 
-__all__ = ["Event", "EventKind", "record", "record_with"]
+__all__ = ["LOGGED_KINDS", "Event", "EventKind", "record", "record_with"]

@@ -1,12 +1,15 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db.time import utcnow
 from ..db.types import UTCDateTime
 from ..extensions import db
+
+
+SUMMARY_MAX = 200
 
 
 class EventKind(StrEnum):
@@ -17,6 +20,17 @@ class EventKind(StrEnum):
     CLIENT_DELETED = "client.deleted"  # data: {"name": ...} (the client is gone)
     IMPORT_DONE = "import.done"  # data: {"job": id, "file": ..., "created": n, "updated": n}
     IMPORT_UNDONE = "import.undone"  # data: {"job": id, "file": ..., "removed": n, ...}
+    CONTACT_ADDED = "contact.added"  # data: {"contact": id, "name": ...}
+    CONTACT_REMOVED = "contact.removed"  # data: {"contact": id, "name": ...}
+    PROJECT_CREATED = "project.created"  # data: {"project": id, "name": ...}
+    # Interactions users log (summary, details, contact_id); the only events anyone edits.
+    NOTE = "interaction.note"
+    CALL = "interaction.call"
+    EMAIL = "interaction.email"
+    MEETING = "interaction.meeting"
+
+
+LOGGED_KINDS = (EventKind.NOTE, EventKind.CALL, EventKind.EMAIL, EventKind.MEETING)
 
 
 class Event(db.Model):
@@ -24,6 +38,8 @@ class Event(db.Model):
     __table_args__ = (
         Index("ix_events_client_at", "client_id", "at", "id"),
         Index("ix_events_at", "at", "id"),
+        # The dashboard's latest interactions, across clients.
+        Index("ix_events_kind_at", "kind", "at", "id"),
         {"sqlite_autoincrement": True},
     )
 
@@ -37,5 +53,17 @@ class Event(db.Model):
     client_id: Mapped[int | None] = mapped_column(
         ForeignKey("clients.id", ondelete="SET NULL"), nullable=True)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+    # A logged interaction's own fields (None on the app's events). The contact it was
+    # with; removing the contact leaves the interaction, without it.
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), nullable=True)
+    summary: Mapped[str | None] = mapped_column(String(SUMMARY_MAX), nullable=True)
+    details: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     actor = relationship("User")
+    contact = relationship("Contact")
+    client = relationship("Client")
+
+    @property
+    def logged(self) -> bool:
+        return self.kind in LOGGED_KINDS

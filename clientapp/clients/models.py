@@ -22,13 +22,14 @@ def code_key(code: str | None) -> str | None:
     return code.strip().casefold()[:CODE_MAX] if code and code.strip() else None
 
 
-def client_keys(name, code, address, email) -> tuple:
+def client_keys(name, code, address, email, contact_words: str | None = "") -> tuple:
     """(name_key, code_key, match_key, search_text) for these values: what the listener
     below stores on every save, and what the importer's bulk inserts (which skip ORM
-    events) store for each row."""
+    events) store for each row. `contact_words`: the client's contacts' names and emails
+    (contacts.services keeps them), searched with the client's own fields."""
     folded = fold(name)
     return (folded[:NAME_MAX], code_key(code), folded_match_key(folded)[:NAME_MAX],
-            search.search_text(name, code, address, email))
+            search.search_text(name, code, address, email, contact_words))
 
 
 class Client(db.Model):
@@ -41,6 +42,10 @@ class Client(db.Model):
         Index("ix_clients_archived_code", "archived_at", "code_key", "id"),
         Index("ix_clients_match_key", "match_key"),
         Index("ix_clients_import_job_id", "import_job_id"),
+        # The list's Last interaction sort, and the dashboard's Needs attention (never
+        # interacted with: by creation).
+        Index("ix_clients_archived_interaction", "archived_at", "last_interaction_at",
+              "created_at", "id"),
         {"sqlite_autoincrement": True},
     )
 
@@ -71,6 +76,12 @@ class Client(db.Model):
     code_key: Mapped[str | None] = mapped_column(String(CODE_MAX), nullable=True, unique=True)
     match_key: Mapped[str] = mapped_column(String(NAME_MAX), default="")
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The search words of the client's contacts (contacts.services writes them with
+    # search_text, without moving the version: a contact is not an edit of the client).
+    contact_words: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # When the latest logged interaction took place (interactions.services keeps it, the
+    # same way): the list sorts by it, the dashboard's "Needs attention" reads it.
+    last_interaction_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     projects = relationship("Project", back_populates="client", passive_deletes="all")
 
@@ -82,7 +93,7 @@ class Client(db.Model):
 
     def refresh_keys(self) -> None:
         self.name_key, self.code_key, self.match_key, self.search_text = client_keys(
-            self.name, self.code, self.address, self.email)
+            self.name, self.code, self.address, self.email, self.contact_words)
 
 
 search.register(Client.__tablename__)

@@ -6,7 +6,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import sections
+from ..contacts.section import ContactsSection
 from ..extensions import db
+from ..interactions.section import InteractionsSection
 from ..htmx import redirect_htmx, render
 from ..listing import Listing, Sort
 from ..projects.models import Project
@@ -116,10 +118,15 @@ class ClientProfile(sections.Page):
     endpoint = "clients.profile"
     id_arg = "client_id"
     owner_name = "client"
-    sections = (InfoSection(), ProjectsSection())
+    sections = (InfoSection(), ContactsSection(), ProjectsSection(), InteractionsSection())
 
     def load(self, client_id):
         return get_client(client_id)
+
+    def context(self, client):
+        from ..contacts.services import primary_contacts
+
+        return {"primary_contact": primary_contacts([client.id]).get(client.id)}
 
 
 PROFILE = ClientProfile()

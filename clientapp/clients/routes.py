@@ -61,6 +61,8 @@ class ClientRow(NamedTuple):
     archive_url: str
     unarchive_url: str
     delete_url: str
+    contact: str = ""  # the primary contact's name (an individual is their own contact)
+    last_interaction: str = ""  # the day of the latest logged interaction
 
 
 _SENTINEL = 2147483647  # an id no client has, replaced in each row's links
@@ -94,9 +96,15 @@ class RowMaker:
         return self._days[day]
 
     def __call__(self, pinned: list, clients: list) -> list:
+        from ..contacts.services import primary_contacts
+
         rows = []
+        contacts = primary_contacts([c.id for c in pinned] + [c.id for c in clients])
         for is_new, group in ((True, pinned), (False, clients)):
             for client in group:
+                contact = contacts.get(client.id)
+                contact_name = contact.name if contact is not None else (
+                    client.name if client.type == "individual" else "")
                 ident = str(client.id)
                 name = {"name": str(escape(client.name))}
                 rows.append(ClientRow(
@@ -106,7 +114,8 @@ class RowMaker:
                     client.email or "", self._day(client.created_at),
                     client.archived_at is not None, is_new,
                     Markup(self._select % name), Markup(self._actions % name),
-                    *(ident.join(pattern) for pattern in self._patterns)))
+                    *(ident.join(pattern) for pattern in self._patterns),
+                    contact_name, self._day(client.last_interaction_at)))
         return rows
 
 

@@ -44,7 +44,9 @@ CLIENTS = Listing(
     sorts=(Sort("name", (Client.name_key,)),
            # Clients without a code come after those with one, both ways.
            Sort("code", (Client.code_key,), nulls_last=True),
-           Sort("created", (Client.created_at,), first="desc")),
+           Sort("created", (Client.created_at,), first="desc"),
+           # Clients never interacted with come last, both ways.
+           Sort("interaction", (Client.last_interaction_at,), first="desc", nulls_last=True)),
     tiebreak=Client.id,
     # The Active tab, the Archived tab, and both ("Show archives").
     filters=(Filter("view", ("active", "archived", "all")),

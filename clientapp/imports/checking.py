@@ -15,7 +15,7 @@ from ..clients.models import Client, client_keys, code_key
 from ..clients.validation import clean, field_errors
 from ..extensions import db
 from .models import ImportIssue, ImportJob, ImportRow, ImportState, IssueKind, RowStatus
-from .reading import FIELDS, FileProblem, Table, header_key, unneutralise
+from .reading import CONTACT_FIELDS, FIELDS, IMPORT_FIELDS, FileProblem, Table, header_key, unneutralise
 
 BATCH = 1000  # rows per database round trip
 # Rows checked between two commits of a new file's check: checked first, then written at
@@ -34,7 +34,54 @@ TYPE_WORDS = {
 }
 TYPE_LABELS = {"company": _l("Company"), "individual": _l("Individual")}
 FIELD_LABELS = {"name": _l("Name"), "code": _l("Code"), "address": _l("Address"),
-                "email": _l("Email"), "phone": _l("Phone"), "type": _l("Type")}
+                "email": _l("Email"), "phone": _l("Phone"), "type": _l("Type"),
+                "contact_name": _l("Contact name"), "contact_email": _l("Contact email"),
+                "contact_phone": _l("Contact phone")}
+
+
+def contact_values(values: dict) -> dict | None:
+    """The primary contact a row describes (contacts.services' fields), or None."""
+    from ..contacts.services import split_name
+
+    if not any(values.get(name) for name in CONTACT_FIELDS):
+        return None
+    first, last = split_name(values.get("contact_name"))
+    return {"first_name": first, "last_name": last, "email": values.get("contact_email"),
+            "phone": values.get("contact_phone")}
+
+
+def contact_row(contact) -> dict:
+    """A contact as the contact columns of a file would hold it."""
+    name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
+    return {"contact_name": name or None, "contact_email": contact.email,
+            "contact_phone": contact.phone}
+
+
+def row_keys(values: dict) -> tuple:
+    """client_keys() of a row, its contact's name and email searched with the client."""
+    from ..db.search import search_text
+
+    return client_keys(values.get("name"), values.get("code"), values.get("address"),
+                       values.get("email"), search_text(values.get("contact_name"),
+                                                        values.get("contact_email")))
+
+
+def row_errors(values: dict) -> dict:
+    """The client form's rules, and the contact form's for the contact columns."""
+    from ..contacts.services import contact_errors
+
+    errors = field_errors({name: values[name] for name in values if name in FIELDS})
+    contact = contact_values(values)
+    if contact is not None:
+        found = contact_errors(contact)
+        if contact["email"] and "last_name" in found:
+            # A file may name a contact by its email alone (an update of its address).
+            del found["last_name"]
+        names = {"first_name": "contact_name", "last_name": "contact_name",
+                 "email": "contact_email", "phone": "contact_phone"}
+        for name, message in found.items():
+            errors.setdefault(names.get(name, "contact_name"), message)
+    return errors
 
 
 _TYPES_SEEN = {}  # a file holds a handful of distinct Type words: fold each once
@@ -114,6 +161,8 @@ class Checker:
     first_match_line: dict = field(default_factory=dict)
     code_index: dict | None = None  # code_key -> (id, name) of every client, when preloaded
     match_index: dict | None = None  # match_key -> (id, name) of the oldest such client
+    contact_fields: tuple = ()  # the contact columns the file has
+    primaries: dict = field(default_factory=dict)  # client_id -> contact_row() (update mode)
 
     def issue(self, row, kind, field_name, code, detail=None):
         self.issues.append({"job_id": self.job_id, "line": row.line, "kind": kind,
@@ -150,11 +199,18 @@ class Checker:
                         .where(Client.match_key.in_(matches)).order_by(Client.id)):
                     lookalikes.setdefault(key, (client_id, name))
         current = {}
+        self.primaries = {}
         if self.mode == "update" and owners:
             columns = [getattr(Client, name) for name in FIELDS]
+            ids = [client_id for client_id, _name in owners.values()]
             for found in db.session.execute(select(Client.id, *columns).where(
-                    Client.id.in_([client_id for client_id, _name in owners.values()]))):
+                    Client.id.in_(ids))):
                 current[found.id] = found
+            if any(name in self.contact_fields for name in CONTACT_FIELDS):
+                from ..contacts.services import primary_contacts
+
+                self.primaries = {client_id: contact_row(contact) for client_id, contact
+                                  in primary_contacts(ids).items()}
         for row in rows:
             self.check_row(row, owners, lookalikes, current)
             self.counts.add(row)
@@ -165,7 +221,7 @@ class Checker:
         if row.skip:
             row.status = RowStatus.SKIP
             return
-        errors = field_errors(row.values)
+        errors = row_errors(row.values)
         for name in errors:
             self.issue(row, IssueKind.ERROR, name, "field")
         _, the_code_key, the_match_key, _ = row.keys
@@ -197,6 +253,14 @@ class Checker:
                 if new != old:
                     changed = True
                     self.issue(row, IssueKind.CHANGE, name, "change", {"old": old, "new": new})
+            primary = self.primaries.get(row.client_id, {})
+            for name in self.contact_fields:
+                new, old = row.values.get(name), primary.get(name)
+                if new is None and self.keep_empty:
+                    continue
+                if new != old:
+                    changed = True
+                    self.issue(row, IssueKind.CHANGE, name, "change", {"old": old, "new": new})
             row.status = RowStatus.UPDATE if changed else RowStatus.SAME
             return
         row.status = RowStatus.NEW
@@ -220,7 +284,8 @@ class Checker:
 
 
 ROW_COLUMNS = ("job_id", "line", "status", "warned", "type", "name", "code", "address", "email",
-               "phone", "name_key", "code_key", "match_key", "search_text", "client_id")
+               "phone", "name_key", "code_key", "match_key", "search_text", "client_id",
+               "contact_name", "contact_email", "contact_phone")
 
 
 def _insert_rows(job_id: int, rows: list) -> None:
@@ -235,7 +300,9 @@ def _insert_rows(job_id: int, rows: list) -> None:
         values = row.values
         records.append((job_id, row.line, row.status, row.warned, values.get("type"),
                         values.get("name"), values.get("code"), values.get("address"),
-                        values.get("email"), values.get("phone"), *row.keys, row.client_id))
+                        values.get("email"), values.get("phone"), *row.keys, row.client_id,
+                        values.get("contact_name"), values.get("contact_email"),
+                        values.get("contact_phone")))
     if connection.dialect.name == "postgresql":
         with connection.connection.driver_connection.cursor() as cursor:
             with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
@@ -255,7 +322,8 @@ def _row_record(job_id: int, row: Row) -> dict:
             "type": values.get("type"), "name": values.get("name"), "code": values.get("code"),
             "address": values.get("address"), "email": values.get("email"),
             "phone": values.get("phone"), "name_key": name_key, "code_key": the_code_key,
-            "match_key": match_key, "search_text": search_text, "client_id": row.client_id}
+            "match_key": match_key, "search_text": search_text, "client_id": row.client_id,
+            **{name: values.get(name) for name in CONTACT_FIELDS}}
 
 
 def _batches(iterable, size=BATCH):
@@ -298,6 +366,7 @@ def check_table(job: ImportJob, table: Table, mapping: dict):
     write lock for long. The job reads "checking" until the last slice, then "checked".
     FileProblem may come from a row halfway through a large file."""
     fields = tuple(name for name in FIELDS if name in mapping)
+    contact_fields = tuple(name for name in CONTACT_FIELDS if name in mapping)
     job.headers = table.headers
     job.mapping = mapping
     job.kind, job.encoding, job.delimiter = table.kind, table.encoding, table.delimiter
@@ -306,7 +375,7 @@ def check_table(job: ImportJob, table: Table, mapping: dict):
     _clear(job, rows=True)
     db.session.flush()
     yield  # (committed at once: the rows are checked outside any write transaction)
-    checker = Checker(job.id, job.mode, fields, job.keep_empty)
+    checker = Checker(job.id, job.mode, fields, job.keep_empty, contact_fields=contact_fields)
     checker.preload()
     preview = []
 
@@ -315,8 +384,7 @@ def check_table(job: ImportJob, table: Table, mapping: dict):
             if len(preview) < PREVIEW_ROWS:
                 preview.append([cell[:PREVIEW_CELL] for cell in cells])
             values = cells_to_values(cells, mapping)
-            yield Row(line, values, client_keys(values.get("name"), values.get("code"),
-                                                values.get("address"), values.get("email")))
+            yield Row(line, values, row_keys(values))
 
     waiting = []
     for batch in _batches(rows()):
@@ -347,9 +415,11 @@ def recheck(job: ImportJob, changed: dict | None = None) -> None:
     """Check the stored rows again (after a fix, a skipped row or another mode), writing back
     only the rows whose outcome changed. `changed` maps a line to its new values."""
     mapping = job.mapping
-    fields = tuple(name for name in FIELDS if name in mapping)
+    fields = tuple(name for name in IMPORT_FIELDS if name in mapping)
     changed = changed or {}
-    checker = Checker(job.id, job.mode, fields, job.keep_empty)
+    checker = Checker(job.id, job.mode, tuple(name for name in fields if name in FIELDS),
+                      job.keep_empty,
+                      contact_fields=tuple(name for name in fields if name in CONTACT_FIELDS))
     checker.preload()
     table = ImportRow.__table__
     columns = [table.c.line, table.c.status, table.c.warned, table.c.client_id,
@@ -368,8 +438,7 @@ def recheck(job: ImportJob, changed: dict | None = None) -> None:
             new_values = changed.get(record.line)
             if new_values is not None:
                 values = new_values.get("values", values)
-                keys = client_keys(values.get("name"), values.get("code"),
-                                   values.get("address"), values.get("email"))
+                keys = row_keys(values)
             skip = record.status == RowStatus.SKIP
             if new_values is not None and "skip" in new_values:
                 skip = new_values["skip"]
@@ -390,7 +459,7 @@ def recheck(job: ImportJob, changed: dict | None = None) -> None:
                      .values({key: bindparam("b_" + key) for key in (
                          "status", "warned", "client_id", "type", "name", "code", "address",
                          "email", "phone", "name_key", "code_key", "match_key",
-                         "search_text")}))
+                         "search_text", *CONTACT_FIELDS)}))
         db.session.execute(statement, updates)
     _finish(job, checker)
 
@@ -401,7 +470,7 @@ def fix_cell(job: ImportJob, line: int, field_name: str, value: str) -> bool:
     row = db.session.get(ImportRow, (job.id, line))
     if row is None or field_name not in mapping:
         return False
-    values = {name: getattr(row, name) for name in FIELDS if name in mapping}
+    values = {name: getattr(row, name) for name in IMPORT_FIELDS if name in mapping}
     cleaned = clean(value)
     values[field_name] = normalise_type(cleaned) if field_name == "type" else cleaned
     recheck(job, {line: {"values": values}})
@@ -425,7 +494,7 @@ def restore_skipped(job: ImportJob) -> None:
 def issue_message(issue, row_values: dict | None) -> str:
     detail = issue.detail or {}
     if issue.code == "field":
-        message = field_errors(row_values or {}).get(issue.field)
+        message = row_errors(row_values or {}).get(issue.field)
         return str(message) if message else _("Checked again: this value is now fine.")
     if issue.code == "code_twice":
         return _("This code is also on line %(line)s.", line=detail.get("line"))

@@ -15,25 +15,29 @@ from datetime import date
 
 from flask import Response, abort, stream_with_context, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from ..clients.models import Client
+from ..contacts.models import Contact
 from ..clients.services import CLIENTS, Params, client_query, count_clients, ordered
 from ..extensions import db
 from ..htmx import render, wants_fragment
 from .checking import FIELD_LABELS, TYPE_LABELS, issue_message
 from .models import ImportIssue, ImportJob, ImportRow
-from .reading import FIELDS, neutralise, text_cell
+from .reading import IMPORT_FIELDS, neutralise, text_cell
 
 BOM = "\ufeff"
 HEADERS = {"name": "Name", "code": "Code", "address": "Address", "email": "Email",
-           "phone": "Phone", "type": "Type"}
+           "phone": "Phone", "type": "Type", "contact_name": "Contact name",
+           "contact_email": "Contact email", "contact_phone": "Contact phone"}
+FIELDS = IMPORT_FIELDS  # the export's columns: the client's, then its primary contact's
 TEMPLATE_FIELDS = ("name", "code", "address")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # ?format= of the export: the CSV delimiter, or None for the workbook.
 FORMATS = {"csv": ",", "csv-fr": ";", "xlsx": None}
 FILE_SUFFIX = {"csv": ".csv", "csv-fr": "-excel-fr.csv", "xlsx": ".xlsx"}
-XLSX_WIDTHS = {"name": 36, "code": 14, "address": 48, "email": 30, "phone": 20, "type": 14}
+XLSX_WIDTHS = {"name": 36, "code": 14, "address": 48, "email": 30, "phone": 20, "type": 14,
+               "contact_name": 28, "contact_email": 30, "contact_phone": 20}
 XLSX_CHUNK = 64 * 1024
 
 
@@ -76,11 +80,15 @@ def _export_filename(params: Params, chosen: str) -> str:
 def _client_rows(params: Params):
     """The exported values of the view's clients, in its order, read in partitions."""
     query = ordered(client_query(params), params.sort).with_only_columns(
-        Client.name, Client.code, Client.address, Client.email, Client.phone, Client.type)
+        Client.name, Client.code, Client.address, Client.email, Client.phone, Client.type,
+        Contact.first_name, Contact.last_name, Contact.email, Contact.phone,
+    ).outerjoin(Contact, and_(Contact.client_id == Client.id, Contact.is_primary.is_(True)))
     result = db.session.execute(query.execution_options(yield_per=2000))
     for partition in result.partitions():
-        yield [(name, code, address, email, phone, type_label(kind))
-               for name, code, address, email, phone, kind in partition]
+        yield [(name, code, address, email, phone, type_label(kind),
+                " ".join(part for part in (first, last) if part), contact_email, contact_phone)
+               for name, code, address, email, phone, kind, first, last, contact_email,
+               contact_phone in partition]
 
 
 def export_response(args) -> Response:

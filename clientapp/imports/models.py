@@ -158,6 +158,10 @@ class ImportRow(db.Model):
     code_key: Mapped[str | None] = mapped_column(Text, nullable=True)
     match_key: Mapped[str] = mapped_column(Text, default="")
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The client's primary contact (the file's contact columns).
+    contact_name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    contact_email: Mapped[str | None] = mapped_column(Text, nullable=True)
+    contact_phone: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The client matched by code (update mode). No foreign key: the row is a record of the
     # file, and the client may be deleted later without touching it.
     client_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

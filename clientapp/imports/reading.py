@@ -20,6 +20,9 @@ from flask_babel import lazy_gettext as _l
 from ..text import fold
 
 FIELDS = ("name", "code", "address", "email", "phone", "type")  # template and export order
+# The client's primary contact, created or updated by an import, written by the export.
+CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
+IMPORT_FIELDS = FIELDS + CONTACT_FIELDS  # every column a file may have
 MAX_FIELD = 100_000  # characters in one cell: more means a broken file (an unclosed quote)
 TEXT_EXTENSIONS = ("csv", "txt", "tsv")
 EXTENSIONS = TEXT_EXTENSIONS + ("xlsx",)
@@ -39,6 +42,13 @@ HEADER_NAMES = {
               "adressedecourriel", "adresseemail", "courrielelectronique"),
     "phone": ("phone", "telephone", "tel", "phonenumber", "numerodetelephone", "telephonenumber"),
     "type": ("type", "clienttype", "typedeclient", "typeclient"),
+    "contact_name": ("contactname", "contact", "nomducontact", "nomcontact", "contactnom",
+                     "interlocuteur", "personnecontact", "primarycontact", "contactprincipal"),
+    "contact_email": ("contactemail", "contactmail", "emailducontact", "courrielducontact",
+                      "emailcontact", "courrielcontact", "contactcourriel",
+                      "adressecourrielducontact"),
+    "contact_phone": ("contactphone", "contacttelephone", "contacttel", "telephoneducontact",
+                      "telducontact", "telephonecontact", "telcontact"),
 }
 _HEADER_LOOKUP = {alias: name for name, aliases in HEADER_NAMES.items() for alias in aliases}
 

@@ -17,7 +17,7 @@ from . import checking, exporting, running, undo  # noqa: F401  (running registe
 from .checking import FIELD_LABELS, TYPE_LABELS, issue_message
 from .models import (MODES, ImportFile, ImportIssue, ImportJob, ImportRow, ImportState,
                      IssueKind, RowStatus)
-from .reading import DELIMITERS, ENCODINGS, FIELDS, FileProblem, match_headers, read_table
+from .reading import DELIMITERS, ENCODINGS, IMPORT_FIELDS, FileProblem, match_headers, read_table
 
 bp = Blueprint("imports", __name__, url_prefix="/clients")
 
@@ -189,7 +189,8 @@ def _issue_page(job: ImportJob, kind: str, page: int) -> dict:
     items = []
     for issue in issues:
         row = rows.get(issue.line)
-        values = {name: getattr(row, name) for name in FIELDS if name in mapping} if row else {}
+        values = {name: getattr(row, name) for name in IMPORT_FIELDS if name in mapping} \
+            if row else {}
         column_index = mapping.get(issue.field)
         column = headers[column_index] if column_index is not None and column_index < len(headers) else ""
         detail = issue.detail or {}
@@ -232,7 +233,7 @@ def _check_context(job: ImportJob, pages: dict | None = None,
         "codes_used": _codes_used(job),
         "skipped": skipped, "settings_problem": settings_problem, "focus_next": focus_next,
         "paged": paged,  # a page of issues asked for by the pager: focus goes to its heading
-        "fields": FIELDS, "field_labels": FIELD_LABELS,
+        "fields": IMPORT_FIELDS, "field_labels": FIELD_LABELS,
         "encodings": ENCODINGS, "delimiters": DELIMITERS, "type_labels": TYPE_LABELS,
         "can_start": can_start(job), "nothing_chosen": nothing_chosen,
     }
@@ -390,10 +391,10 @@ def check_again(job_id: int):
             job.encoding_choice, job.delimiter_choice = encoding, delimiter
             settings_changed = True  # other text, other header: columns matched afresh
     mapping = None
-    if not settings_changed and any(f"column_{name}" in form for name in FIELDS):
+    if not settings_changed and any(f"column_{name}" in form for name in IMPORT_FIELDS):
         width = len(job.headers)
         mapping = {}
-        for name in FIELDS:
+        for name in IMPORT_FIELDS:
             index = form.get(f"column_{name}", type=int)
             if index is not None and 0 <= index < width and index not in mapping.values():
                 mapping[name] = index

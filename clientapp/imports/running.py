@@ -21,11 +21,12 @@ from sqlalchemy.exc import IntegrityError
 from .. import jobs
 from ..activity import EventKind, record_with
 from ..clients.models import Client, client_keys, code_key
+from ..db import search
 from ..db.search import SEARCHABLE
 from ..db.time import utcnow
 from ..extensions import db
 from .models import ImportFile, ImportJob, ImportRow, ImportState, RowStatus
-from .reading import FIELDS
+from .reading import CONTACT_FIELDS, FIELDS
 
 log = logging.getLogger("clientapp.imports")
 
@@ -136,7 +137,7 @@ class _Run:
 
     def write_all(self) -> dict:
         self.preflight()
-        fields = tuple(name for name in FIELDS if name in self.job.mapping)
+        fields = tuple(name for name in (*FIELDS, *CONTACT_FIELDS) if name in self.job.mapping)
         updated, unchanged = self.update_matched(fields)
         created = self.create_new()
         return {"created_count": created, "updated_count": updated,
@@ -198,6 +199,9 @@ class _Run:
         current = {c.id: c for c in conn.execute(query)}
         changes, befores = [], []
         now = utcnow()
+        contact_fields = [name for name in fields if name in CONTACT_FIELDS]
+        words = _write_contacts(conn, batch, contact_fields, self.job.keep_empty, now) \
+            if contact_fields else {}
         for row in batch:
             client = current.get(row.client_id)
             if client is None:
@@ -205,6 +209,8 @@ class _Run:
             new_values = {name: getattr(client, name) for name in FIELDS}
             before = {}
             for name in fields:
+                if name in CONTACT_FIELDS:
+                    continue
                 value = row._mapping[name]
                 if value is None and (self.job.keep_empty or name == "type"):
                     continue  # as the check said: an empty cell keeps the value
@@ -213,13 +219,16 @@ class _Run:
                 if value != new_values[name]:
                     before[name] = new_values[name]
                     new_values[name] = value
+            contact_words = words.get(client.id, client.contact_words)
             if not before:
                 befores.append({"b_line": row.line, "b_before": None,
-                                "b_status": RowStatus.SAME})
+                                "b_status": RowStatus.UPDATE if client.id in words
+                                else RowStatus.SAME})
                 continue
             keys = dict(zip(KEY_COLUMNS, client_keys(new_values["name"], new_values["code"],
                                                      new_values["address"],
-                                                     new_values["email"])))
+                                                     new_values["email"],
+                                                     contact_words)))
             changes.append({"b_id": client.id, "b_version": client.version, "b_now": now,
                             **{"b_" + name: value for name, value in new_values.items()},
                             **{"b_" + name: value for name, value in keys.items()}})
@@ -235,20 +244,23 @@ class _Run:
             result = conn.execute(statement, changes)
             if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(changes):
                 raise Conflict("changed_meanwhile")
+        _set_contact_words(conn, {client_id: (current[client_id], text)
+                                  for client_id, text in words.items()})
         conn.execute(
             update(rows_table)
             .where(rows_table.c.job_id == self.job.id,
                    rows_table.c.line == bindparam("b_line"))
             .values(before=bindparam("b_before", type_=rows_table.c.before.type),
                     status=bindparam("b_status")), befores)
-        return len(changes)
+        return len(changes) + len(set(words) - {c["b_id"] for c in changes})
 
     # --- New clients ----------------------------------------------------------------------
     def create_new(self) -> int:
         job = self.job
         statuses = [RowStatus.NEW] + ([RowStatus.DUPLICATE] if job.create_duplicates else [])
         is_new = (rows_table.c.job_id == job.id, rows_table.c.status.in_(statuses))
-        when = literal(utcnow(), clients.c.created_at.type)
+        now = utcnow()
+        when = literal(now, clients.c.created_at.type)
         columns = ("type", "name", "code", "address", "email", "phone", *KEY_COLUMNS,
                    "created_at", "updated_at", "created_by_id", "import_job_id", "version")
         created = 0
@@ -281,6 +293,8 @@ class _Run:
                         ids = conn.execute(insert(clients).from_select(columns, source)
                                            .returning(clients.c.id)).scalars().all()
                         index(ids)
+                    if ids and any(name in job.mapping for name in CONTACT_FIELDS):
+                        _add_new_contacts(conn, sorted(ids), source, now)
                     if ids:
                         self.slice_done(conn, len(ids))
             except IntegrityError:
@@ -293,6 +307,99 @@ class _Run:
             if last is None:
                 return created
             after = last
+
+
+# --- Contacts: the file's contact columns are the client's primary contact. ---------------------
+def _contact_values(row) -> dict | None:
+    from .checking import contact_values
+
+    return contact_values({name: row._mapping.get(name) for name in CONTACT_FIELDS})
+
+
+def _add_new_contacts(conn, ids: list, source, when) -> None:
+    """The primary contacts of the clients a slice created. The slice's INSERT ... SELECT
+    took its rows in line order and ids only grow, so the n-th id is the n-th row's client.
+    Their created_at is their client's: a contact the import made does not tie the client
+    to more than its import (undo.add_tie)."""
+    from ..contacts.models import Contact
+
+    lines = source.with_only_columns(*(rows_table.c[name] for name in CONTACT_FIELDS))
+    rows = conn.execute(lines).all()
+    if len(rows) != len(ids):
+        raise Conflict("changed_meanwhile")
+    records, words = [], {}
+    for client_id, row in zip(ids, rows):
+        values = _contact_values(row)
+        if values is None:
+            continue
+        records.append({"client_id": client_id, "is_primary": True, "created_at": when,
+                        "updated_at": when, "version": 1, "job_title": None, "mobile": None,
+                        "notes": None, **values})
+        words[client_id] = search.search_text(row.contact_name, row.contact_email)
+    if records:
+        conn.execute(insert(Contact.__table__), records)
+        conn.execute(update(clients).where(clients.c.id == bindparam("b_id"))
+                     .values(contact_words=bindparam("b_words")),
+                     [{"b_id": i, "b_words": w} for i, w in words.items()])
+
+
+def _write_contacts(conn, batch, fields, keep_empty: bool, now) -> dict:
+    """Create or update the primary contact of each matched client from its row (an empty
+    cell keeps the contact's value when `keep_empty`); returns {client_id: contact words}
+    of the clients whose contacts changed."""
+    from ..contacts.models import Contact
+
+    contacts = Contact.__table__
+    ids = [row.client_id for row in batch]
+    primary = {c.client_id: c for c in conn.execute(
+        select(contacts).where(contacts.c.client_id.in_(ids), contacts.c.is_primary))}
+    changed = set()
+    for row in batch:
+        values = _contact_values(row)
+        if values is None:
+            continue
+        current = primary.get(row.client_id)
+        if current is None:
+            conn.execute(insert(contacts).values(
+                client_id=row.client_id, is_primary=True, created_at=now, updated_at=now,
+                version=1, **values))
+            changed.add(row.client_id)
+            continue
+        given = {name: row._mapping[name] for name in fields}
+        new = {}
+        if "contact_name" in given and (given["contact_name"] or not keep_empty):
+            name = " ".join(p for p in (current.first_name, current.last_name) if p)
+            if given["contact_name"] != (name or None):
+                new.update(first_name=values["first_name"], last_name=values["last_name"])
+        for column, name in (("email", "contact_email"), ("phone", "contact_phone")):
+            if name in given and (given[name] or not keep_empty) \
+                    and given[name] != current._mapping[column]:
+                new[column] = given[name]
+        if new:
+            conn.execute(update(contacts).where(contacts.c.id == current.id)
+                         .values(**new, updated_at=now, version=contacts.c.version + 1))
+            changed.add(row.client_id)
+    words = {}
+    if changed:
+        for client_id, first, last, email in conn.execute(
+                select(contacts.c.client_id, contacts.c.first_name, contacts.c.last_name,
+                       contacts.c.email).where(contacts.c.client_id.in_(changed))
+                .order_by(contacts.c.id)):
+            words.setdefault(client_id, []).extend((first, last, email))
+    return {client_id: search.search_text(*values) for client_id, values in words.items()}
+
+
+def _set_contact_words(conn, changed: dict) -> None:
+    """contact_words and search_text of clients whose contacts changed ({id: (row, words)};
+    the row as read before the update: its client fields are rewritten from the same
+    values the update used, so read them again)."""
+    if not changed:
+        return
+    for client in conn.execute(select(clients).where(clients.c.id.in_(list(changed)))):
+        words = changed[client.id][1]
+        keys = client_keys(client.name, client.code, client.address, client.email, words)
+        conn.execute(update(clients).where(clients.c.id == client.id)
+                     .values(contact_words=words, search_text=keys[3]))
 
 
 # SQLite's client search index is kept by a trigger per inserted row. For a slice of many

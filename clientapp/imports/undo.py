@@ -105,7 +105,7 @@ def restore_updated(job_id: int, report: dict, forget: bool = False) -> None:
             if not touched:
                 continue
             keys = client_keys(values["name"], values["code"], values["address"],
-                               values["email"])
+                               values["email"], client.contact_words)
             db.session.execute(
                 update(clients).where(clients.c.id == client.id)
                 .values(**values, name_key=keys[0], code_key=keys[1], match_key=keys[2],

@@ -36,9 +36,11 @@ def test_export_the_searched_list_as_a_workbook(live_server, signed_in, axe):
     assert download.value.suggested_filename.endswith(".xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes())).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert rows == [["Name", "Code", "Address", "Email", "Phone", "Type"],
-                    ["Café Crème", "CC-1", None, None, "+33 1 23 45 67 89", "Company"],
-                    ["Crèmerie du Lac", "CL-2", None, None, None, "Company"]]
+    assert rows == [["Name", "Code", "Address", "Email", "Phone", "Type", "Contact name",
+                     "Contact email", "Contact phone"],
+                    ["Café Crème", "CC-1", None, None, "+33 1 23 45 67 89", "Company", None,
+                     None, None],
+                    ["Crèmerie du Lac", "CL-2", None, None, None, "Company", None, None, None]]
 
     dialog.get_by_role("button", name="Close").click()
     expect(dialog).to_have_count(0)

@@ -84,7 +84,7 @@ def test_cancel_closes_the_undo_dialog_and_a_file_without_names_asks_for_columns
     page.get_by_role("button", name="Check file").click()
     expect(page.get_by_text("No column is named Name")).to_be_visible()
     axe(page, "mapping step")
-    page.get_by_label("Name").select_option(label="Société")
+    page.get_by_label("Name *", exact=True).select_option(label="Société")
     page.get_by_role("button", name="Check again").click()
     expect(page.get_by_role("button", name="Start import")).to_be_enabled()
     page.get_by_role("button", name="Start import").click()

@@ -1,0 +1,1 @@
+"""Contacts: the people at a client, one of them its primary contact."""
