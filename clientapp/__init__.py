@@ -76,6 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .clients import profile_routes, routes  # noqa: F401  (routes on clients_bp)
     from .contacts import routes as contact_routes  # noqa: F401  (on clients_bp too)
     from .interactions import routes as interaction_routes  # noqa: F401  (the same)
+    from .teams import routes as team_routes  # noqa: F401  (the same)
     from .clients.blueprint import bp as clients_bp
     from .discussions.routes import bp as discussions_bp
     from .imports.routes import bp as imports_bp

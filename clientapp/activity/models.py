@@ -23,6 +23,10 @@ class EventKind(StrEnum):
     CONTACT_ADDED = "contact.added"  # data: {"contact": id, "name": ...}
     CONTACT_REMOVED = "contact.removed"  # data: {"contact": id, "name": ...}
     PROJECT_CREATED = "project.created"  # data: {"project": id, "name": ...}
+    TEAM_MEMBER_ADDED = "team.added"  # data: {"user": id, "name": ..., "role": ...}
+    TEAM_MEMBER_CHANGED = "team.changed"  # data: {"user": id, "name": ..., "changes": {...}}
+    TEAM_MEMBER_REMOVED = "team.removed"  # data: {"user": id, "name": ...}
+    TEAM_APPLIED = "team.applied"  # data: {"projects": n} (given to its upcoming projects)
     # Interactions users log (summary, details, contact_id); the only events anyone edits.
     NOTE = "interaction.note"
     CALL = "interaction.call"

@@ -13,6 +13,7 @@ from ..htmx import redirect_htmx, render
 from ..listing import Listing, Sort
 from ..projects.models import Project
 from ..security import role_required
+from ..teams.section import TeamSection
 from ..text import name_match_key
 from . import services
 from .blueprint import bp
@@ -118,7 +119,9 @@ class ClientProfile(sections.Page):
     endpoint = "clients.profile"
     id_arg = "client_id"
     owner_name = "client"
-    sections = (InfoSection(), ContactsSection(), ProjectsSection(), InteractionsSection())
+    sections = (InfoSection(), ContactsSection(),
+                TeamSection("client", "clients.profile", "client_id"), ProjectsSection(),
+                InteractionsSection())
 
     def load(self, client_id):
         return get_client(client_id)

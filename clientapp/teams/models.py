@@ -25,7 +25,12 @@ class TeamMember:
 
     @declared_attr
     def user(cls):
-        return relationship("User")
+        return relationship("User", lazy="joined")
+
+    @property
+    def id(self) -> int:
+        """A member is known on its team by its user's id (the section's item id)."""
+        return self.user_id
 
 
 class ClientTeamMember(TeamMember, db.Model):
