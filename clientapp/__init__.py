@@ -76,8 +76,11 @@ def create_app(config: dict | None = None) -> Flask:
     from .clients import profile_routes, routes  # noqa: F401  (routes on clients_bp)
     from .clients.blueprint import bp as clients_bp
     from .imports.routes import bp as imports_bp
+    from .calendar.routes import bp as calendar_bp
+    from .staff.routes import bp as staff_bp
 
-    for bp in (health_bp, auth_bp, dashboard_bp, account_bp, users_bp, clients_bp, imports_bp):
+    for bp in (health_bp, auth_bp, dashboard_bp, account_bp, users_bp, clients_bp, imports_bp,
+               calendar_bp, staff_bp):
         app.register_blueprint(bp)
 
     from . import errors, security, templating
