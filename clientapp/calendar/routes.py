@@ -9,7 +9,7 @@ import calendar as _calendar
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from babel.dates import format_skeleton, get_day_names
+from babel.dates import format_date, format_skeleton, get_day_names
 from flask import Blueprint, request, url_for
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
@@ -125,7 +125,7 @@ class Words:
 
     def full(self, day: date) -> str:
         if day not in self._full:
-            self._full[day] = format_skeleton("yMMMMEEEEd", day, locale=self.locale)
+            self._full[day] = format_date(day, "full", locale=self.locale)
         return self._full[day]
 
     def month(self, day: date) -> str:
