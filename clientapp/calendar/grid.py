@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from babel.core import Locale, get_global
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import exists, func, select, union_all
 
 from ..clients.models import Client
 from ..extensions import db
 from ..projects.models import Assignment, Project
 from ..staff.models import StaffMember
+from ..text import fold
 
 YEAR_MIN, YEAR_MAX = 1900, 2200
 # Chips a day shows before "+N more": a month's cell is small, a week's column tall.
@@ -79,14 +79,18 @@ class Day:
 
 
 def _overlapping(first: date, last: date, client_id=None, staff_id=None):
-    """The where-clauses of the projects on any day from `first` to `last`. Each branch of
-    the OR is a range of one of the (archived_at, start_date|end_date, id) indexes."""
-    clauses = [
-        Project.archived_at.is_(None),
-        or_(and_(Project.end_date >= first, Project.start_date <= last),
-            and_(Project.end_date.is_(None), Project.start_date >= first,
-                 Project.start_date <= last)),
-    ]
+    """The where-clauses of the projects on any day from `first` to `last`.
+
+    Their ids come from ix_projects_calendar (archived_at, end_date, start_date) alone: the
+    projects ending from `first` on, whose start (in the index too) is by `last`, and those
+    without an end date that start within the days. Asking for the ids only is what makes
+    both databases take that index, which holds every column the test needs."""
+    live = Project.archived_at.is_(None)
+    ids = union_all(
+        select(Project.id).where(live, Project.end_date >= first, Project.start_date <= last),
+        select(Project.id).where(live, Project.end_date.is_(None),
+                                 Project.start_date >= first, Project.start_date <= last))
+    clauses = [Project.id.in_(ids)]
     if client_id is not None:
         clauses.append(Project.client_id == client_id)
     if staff_id is not None:
@@ -101,9 +105,11 @@ def _order():
 
 
 def days_between(first: date, last: date, in_month=None, limit: int = 3, client_id=None,
-                 staff_id=None) -> list[Day]:
+                 staff_id=None) -> tuple[list[Day], list]:
     """Every day from `first` to `last`, each with its first `limit` projects (by start,
-    start time, name) and how many it has in all."""
+    start time, name) and how many it has in all; and the clients of those projects (the
+    client filter's choices). One query: the client filter is applied here, so the choices
+    stay those of the days shown."""
     days = [Day(first + timedelta(days=n)) for n in range((last - first).days + 1)]
     if in_month is not None:
         for day in days:
@@ -112,9 +118,14 @@ def days_between(first: date, last: date, in_month=None, limit: int = 3, client_
         select(Project.id, Project.name, Project.start_date, Project.end_date,
                Project.client_id, Client.name)
         .outerjoin(Client, Client.id == Project.client_id)
-        .where(*_overlapping(first, last, client_id, staff_id))
+        .where(*_overlapping(first, last, staff_id=staff_id))
         .order_by(*_order()))
+    clients = {}
     for project_id, name, start, end, client, client_name in rows:
+        if client is not None:
+            clients[client] = client_name
+        if client_id is not None and client != client_id:
+            continue
         chip = Chip(project_id, name, client, client_name)
         begin = max((start - first).days, 0)
         stop = min(((end or start) - first).days, len(days) - 1)
@@ -122,17 +133,43 @@ def days_between(first: date, last: date, in_month=None, limit: int = 3, client_
             day.total += 1
             if len(day.chips) < limit:
                 day.chips.append(chip)
-    return days
+    choices = sorted(clients.items(), key=lambda item: (fold(item[1]), item[0]))
+    return days, _with_selected(choices, client_id, Client)
 
 
-def projects_on(day: date, client_id=None, staff_id=None, limit: int = 500):
-    """(the projects on `day`, first `limit`, with their clients; how many in all)."""
+@dataclass(frozen=True)
+class Listed:
+    """A project as a day's list shows it."""
+
+    id: int
+    name: str
+    start_date: date
+    end_date: date | None
+    client_id: int | None
+    client_name: str | None
+    status: str
+
+
+def projects_on(day: date, today: date, client_id=None, staff_id=None, limit: int = 500):
+    """(the first `limit` projects on `day`, each with its status on `today`; how many in
+    all)."""
     clauses = _overlapping(day, day, client_id, staff_id)
     total = db.session.scalar(select(func.count()).select_from(Project).where(*clauses))
-    projects = db.session.scalars(
-        select(Project).where(*clauses).options(joinedload(Project.client))
-        .order_by(*_order()).limit(limit)).all()
-    return projects, total
+    rows = db.session.execute(
+        select(Project.id, Project.name, Project.start_date, Project.end_date,
+               Project.client_id, Client.name)
+        .outerjoin(Client, Client.id == Project.client_id)
+        .where(*clauses).order_by(*_order()).limit(limit))
+    # Project.status() reads only these (archived projects are never on the calendar).
+    listed = [Listed(*row, Project.status(_Dates(row[2], row[3]), today)) for row in rows]
+    return listed, total
+
+
+@dataclass(frozen=True)
+class _Dates:
+    start_date: date
+    end_date: date | None
+    archived_at: None = None
 
 
 def clients_between(first: date, last: date, selected: int | None, limit: int = 1000):

@@ -13,6 +13,7 @@ from babel.dates import format_date, format_skeleton, get_day_names
 from flask import Blueprint, request, url_for
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from ..errors import refuse
 from ..htmx import push_url, render, wants_fragment
@@ -128,6 +129,14 @@ class Words:
             self._full[day] = format_date(day, "full", locale=self.locale)
         return self._full[day]
 
+    def medium(self, day: date | None) -> str:
+        if day is None:
+            return ""
+        key = ("medium", day)
+        if key not in self._full:
+            self._full[key] = format_date(day, "medium", locale=self.locale)
+        return self._full[key]
+
     def month(self, day: date) -> str:
         return format_skeleton("yMMMM", day, locale=self.locale)
 
@@ -148,7 +157,7 @@ def _context(where: Where) -> dict:
     before, after = _steps(where)
     context = {"where": where, "today": today, "words": words, "before": before,
                "after": after, "weekdays": words.weekdays(first_day), "days": [],
-               "weeks": [], "projects": [], "total": 0, "busy": False, "focus": None}
+               "weeks": [], "projects": [], "total": 0, "badges": {}, "busy": False, "focus": None}
     if where.view == "month":
         start, end = grid.month_range(where.day.year, where.day.month, first_day)
         context["title"] = words.month(where.day)
@@ -161,9 +170,14 @@ def _context(where: Where) -> dict:
         context["title"] = words.full(where.day)
     if where.view == "day":
         context["projects"], context["total"] = grid.projects_on(
-            where.day, where.client, where.staff)
+            where.day, today, where.client, where.staff)
+        context["badges"] = {
+            "upcoming": ("badge-info", pgettext("project status", "Upcoming")),
+            "ongoing": ("badge-ok", pgettext("project status", "Ongoing")),
+            "past": ("", pgettext("project status", "Past"))}
+        context["clients"] = grid.clients_between(start, end, where.client)
     else:
-        days = grid.days_between(
+        days, context["clients"] = grid.days_between(
             start, end, where.day.month if where.view == "month" else None,
             grid.CHIPS_PER_DAY[where.view], where.client, where.staff)
         context["weeks"] = [days[n:n + 7] for n in range(0, len(days), 7)]
@@ -173,7 +187,6 @@ def _context(where: Where) -> dict:
         shown = {d.date for d in days if d.in_month}
         context["focus"] = where.day if where.view == "week" \
             else today if today in shown else min(shown)
-    context["clients"] = grid.clients_between(start, end, where.client)
     context["staff"] = grid.staff_choices(where.staff)
     client_url = url_for("clients.profile", client_id=_SENTINEL).split(str(_SENTINEL))
     context["client_url"] = lambda ident: str(ident).join(client_url)
