@@ -315,3 +315,33 @@ def test_status_uses_today_in_the_configured_zone(make_app):
     page = browser.get(f"/calendar?view=day&year={there.year}&month={there.month}"
                        f"&day={there.day}")
     assert texts(page, "tbody .badge") == ["Ongoing"]
+
+
+def test_calendar_index_migration_up_and_down(make_app, tmp_path):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect, text
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/calendar.sqlite3")
+    with app.app_context():
+        upgrade(revision="0008")
+        db.session.execute(text(
+            "INSERT INTO projects (id, name, start_date, end_date, created_at, updated_at, "
+            "version, name_key, search_text) VALUES (3, 'Fair', '2028-06-01', '2028-06-03', "
+            "'2026-01-01', '2026-01-01', 1, 'fair', 'fair')"))
+        db.session.commit()
+
+        def indexes():
+            return {i["name"] for i in inspect(db.engine).get_indexes("projects")}
+
+        assert "ix_projects_calendar" not in indexes()
+        upgrade(revision="0009_calendar")
+        assert "ix_projects_calendar" in indexes()
+        from clientapp.calendar import grid
+
+        days, _clients = grid.days_between(date(2028, 6, 1), date(2028, 6, 7))
+        assert [d.total for d in days] == [1, 1, 1, 0, 0, 0, 0]
+        downgrade(revision="0008")
+        assert "ix_projects_calendar" not in indexes()
+        assert db.session.execute(text("SELECT name FROM projects")).scalar() == "Fair"
+        db.session.remove()
+        db.engine.dispose()

@@ -212,6 +212,7 @@ def test_projects_paginate_past_20(app, admin_client):
         assign(app, staff_id, f"P{n:02d}", None, date(2030, 1, 1 + n))
     page = admin_client.get(f"/staff/{staff_id}")
     assert len(find(page, "#staff-projects tbody tr")) == 20
+    assert_page(admin_client.get(f"/staff/{staff_id}/projects?page=2"))
     second = admin_client.get(f"/staff/{staff_id}/projects?page=2", htmx=True)
     assert_fragment(second, "staff-projects")
     assert texts(second, "#staff-projects tbody th") == ["P02", "P01", "P00"]
