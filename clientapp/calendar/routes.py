@@ -61,15 +61,19 @@ class Where:
         return url_for("calendar.month", **self.args(**changes))
 
 
+def _not_a_date():
+    refuse(400, _("This calendar address is not valid: the year must be between "
+                  "%(low)s and %(high)s, the month between 1 and 12, and the day a day "
+                  "of that month.", low=grid.YEAR_MIN, high=grid.YEAR_MAX))
+
+
 def _number(args, name: str, low: int, high: int) -> int | None:
     raw = args.get(name)
     if raw is None or raw == "":
         return None
     raw = raw.strip()
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 4 or not low <= int(raw) <= high:
-        refuse(400, _("This calendar address is not valid: the year must be between "
-                      "%(low)s and %(high)s, the month between 1 and 12, and the day a day "
-                      "of that month.", low=grid.YEAR_MIN, high=grid.YEAR_MAX))
+        _not_a_date()
     return int(raw)
 
 
@@ -101,7 +105,7 @@ def read_where(args) -> Where:
     if day is None:
         day = today.day if (year, month) == (today.year, today.month) else 1
     if day > _calendar.monthrange(year, month)[1]:
-        _number({"day": "0"}, "day", 1, 31)  # the same 400 as any other bad date
+        _not_a_date()
     return Where(view, date(year, month, day), _filter_id(args, "client"),
                  _filter_id(args, "staff"))
 
