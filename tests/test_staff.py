@@ -166,6 +166,7 @@ def test_page_and_fragment_for_each_role(app, who, request):
     assert one(page, "h1").text() == "Sam Staff"
     assert "Sound" in text_of(page) and "sam@crew.local" in text_of(page)
     assert find(page, "#staff-info") and find(page, "#staff-projects")
+    assert attr(page, ".profile-head a.button", "href") == f"/calendar?staff={staff_id}"
     writes = bool(find(page, "#staff-menu"))
     assert writes == (who != "viewer_client")
     assert bool(find(page, "#staff-info-edit")) == writes
