@@ -8,6 +8,7 @@ every day from its start to its end (its start alone when it has no end).
 import calendar as _calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from babel.core import Locale, get_global
 from sqlalchemy import exists, func, select, union_all
@@ -56,8 +57,7 @@ def in_range(day: date) -> bool:
     return YEAR_MIN <= day.year <= YEAR_MAX
 
 
-@dataclass(frozen=True)
-class Chip:
+class Chip(NamedTuple):
     """A project as a day shows it: its name and its client's, each a link."""
 
     id: int
@@ -114,24 +114,26 @@ def days_between(first: date, last: date, in_month=None, limit: int = 3, client_
     if in_month is not None:
         for day in days:
             day.in_month = day.date.month == in_month
-    rows = db.session.execute(
+    # Plain rows (Core, not the ORM's loading): a busy month has thousands.
+    rows = db.session.connection().execute(
         select(Project.id, Project.name, Project.start_date, Project.end_date,
                Project.client_id, Client.name)
         .outerjoin(Client, Client.id == Project.client_id)
         .where(*_overlapping(first, last, staff_id=staff_id))
-        .order_by(*_order()))
+        .order_by(*_order())).all()
     clients = {}
-    for project_id, name, start, end, client, client_name in rows:
+    for row in rows:
+        project_id, name, start, end, client, client_name = row
         if client is not None:
             clients[client] = client_name
         if client_id is not None and client != client_id:
             continue
-        chip = Chip(project_id, name, client, client_name)
-        begin = max((start - first).days, 0)
-        stop = min(((end or start) - first).days, len(days) - 1)
-        for day in days[begin:stop + 1]:
+        chip = None
+        for day in days[max((start - first).days, 0):((end or start) - first).days + 1]:
             day.total += 1
             if len(day.chips) < limit:
+                if chip is None:
+                    chip = Chip(project_id, name, client, client_name)
                 day.chips.append(chip)
     choices = sorted(clients.items(), key=lambda item: (fold(item[1]), item[0]))
     return days, _with_selected(choices, client_id, Client)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from babel.dates import format_date, format_skeleton, get_day_names
+from babel.numbers import format_decimal
 from flask import Blueprint, request, url_for
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
@@ -132,6 +133,12 @@ class Words:
         if day not in self._full:
             self._full[day] = format_date(day, "full", locale=self.locale)
         return self._full[day]
+
+    def number(self, value: int) -> str:
+        key = ("number", value)
+        if key not in self._full:
+            self._full[key] = format_decimal(value, locale=self.locale)
+        return self._full[key]
 
     def medium(self, day: date | None) -> str:
         if day is None:
