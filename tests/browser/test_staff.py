@@ -2,6 +2,8 @@
 deactivate them from the three-dots menu (and Undo); axe on each step."""
 from playwright.sync_api import expect
 
+from .test_foundation_journey import assert_no_sideways_scroll
+
 from clientapp.extensions import db
 from clientapp.staff.models import StaffMember
 
@@ -76,3 +78,11 @@ def test_add_edit_in_place_and_deactivate(live_server, signed_in, axe):
     expect(page.get_by_role("link", name="Nina <Nox>")).to_be_visible()
     expect(page).to_have_url(f"{live_server.url}/staff?view=inactive")
     axe(page, "inactive tab")
+
+    # On a phone: nothing widens the page.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert_no_sideways_scroll(page, "staff list at 390 px")
+    page.goto(staff_url)
+    expect(page.get_by_role("heading", level=1, name="Nina <Nox>")).to_be_visible()
+    assert_no_sideways_scroll(page, "staff member at 390 px")
+    axe(page, "staff member on a phone")
