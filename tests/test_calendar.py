@@ -7,19 +7,19 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from clientapp.clients.models import Client
 from clientapp.extensions import db
 from clientapp.projects.models import Assignment, Project
 from clientapp.staff.models import StaffMember
 
 from .conftest import assert_fragment, assert_page
 from .factories import add_client
-from .html import attr, find, one, parse, text_of, texts, words
+from .html import attr, find, one, text_of, texts, words
 
 
 def add_project(app, name, start, end=None, client_id=None, archived=False) -> int:
     with app.app_context():
-        client = db.session.get(__import__("clientapp.clients.models", fromlist=["Client"])
-                                .Client, client_id) if client_id else None
+        client = db.session.get(Client, client_id) if client_id else None
         project = Project(name=name, client=client, start_date=start, end_date=end,
                           archived_at=datetime(2020, 1, 1, tzinfo=timezone.utc) if archived
                           else None)
