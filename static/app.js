@@ -4,6 +4,7 @@
    - notices and alerts can be dismissed, and plain notices fade;
    - a swap that removes the focused element hands focus to the region's fallback;
    - "select all" ticks a list's row checkboxes;
+   - the calendar's days are walked with the arrow keys;
    - a request that fails without an answer of ours says so in the alert region.
    No inline script or handler anywhere (the CSP forbids them): everything is delegated from
    document, so fragments swapped in later behave the same. */
@@ -209,6 +210,26 @@
   }
   document.addEventListener("htmx:afterSettle", settleThread);
   document.addEventListener("htmx:oobAfterSwap", settleThread);
+
+  /* Calendar: the arrow keys move between the days' links (one of them is in the tab
+     order: a roving tabindex); Enter follows the link, which opens the day. In the agenda
+     (a phone), where days without projects are hidden, each arrow moves to the next or
+     previous day shown. */
+  document.addEventListener("keydown", function (evt) {
+    var day = evt.target.closest && evt.target.closest("[data-calendar-grid] a[data-day]");
+    var step = {ArrowLeft: -1, ArrowRight: 1, ArrowUp: -7, ArrowDown: 7}[evt.key];
+    if (!day || !step || evt.altKey || evt.ctrlKey || evt.metaKey) return;
+    var days = Array.prototype.slice.call(
+      day.closest("[data-calendar-grid]").querySelectorAll("a[data-day]"));
+    var shown = days.filter(function (d) { return d.getClientRects().length; });
+    if (shown.length < days.length) { days = shown; step = step > 0 ? 1 : -1; }
+    var next = days[days.indexOf(day) + step];
+    if (!next) return;
+    evt.preventDefault();
+    day.tabIndex = -1;
+    next.tabIndex = 0;
+    next.focus();
+  });
 
   document.addEventListener("htmx:load", function (evt) {
     var root = evt.detail.elt.parentNode || document;

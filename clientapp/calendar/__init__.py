@@ -1,0 +1,1 @@
+"""The calendar: projects by month, week and day."""

@@ -1,0 +1,178 @@
+"""The staff directory: the list, Add staff member, a staff member's page (details edited
+in place, their projects), Deactivate and Reactivate."""
+from flask import Blueprint, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import sections
+from ..extensions import db
+from ..htmx import push_url, redirect_htmx, render, wants_fragment
+from ..listing import Listing, Sort
+from ..notices import Notice, after_write, keep
+from ..projects.models import Assignment, Project
+from ..security import local_path, role_required
+from . import services
+from .forms import StaffForm
+from .models import StaffMember
+from .services import STAFF
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+LIST = "staff/list.html"
+# What a write on a staff member changes: the list reloads, their page's header refreshes.
+CHANGED = ("staffChanged", "staffUpdated")
+
+
+def get_staff(staff_id: int) -> StaffMember:
+    return db.get_or_404(StaffMember, staff_id)
+
+
+# --- The list and Add staff member. ---
+
+def _list_context(params, add_form=None) -> dict:
+    page = services.list_page(params)
+    return {"params": params.with_(page=page.page), "page": page, "add_form": add_form,
+            "can_write": current_user.can_write}
+
+
+@bp.get("")
+def list_staff():
+    context = _list_context(STAFF.params(request.args))
+    response = render(LIST, "staff_list", **context)
+    if wants_fragment():
+        push_url(response, context["params"].url())
+    return response
+
+
+def _add_form(form, status: int = 200):
+    if not wants_fragment():
+        return render(LIST, None, status=status, **_list_context(STAFF.params(request.args),
+                                                                 add_form=form))
+    return render(LIST, "add_form", status=status, add_form=form, can_write=True)
+
+
+@bp.get("/new")
+@role_required("manager")
+def add_form():
+    """The Add staff member form (on the list page without JavaScript); ?close=1 removes it."""
+    return _add_form(None if request.args.get("close") else StaffForm(formdata=None))
+
+
+@bp.post("/new")
+@role_required("manager")
+def add_staff():
+    form = StaffForm()
+    if not form.validate():
+        return _add_form(form, 422)
+    member = services.create_staff(form.values())
+    db.session.commit()
+    keep(Notice(_("Staff member “%(name)s” added.", name=member.name)))
+    return redirect_htmx(url_for("staff.profile", staff_id=member.id))
+
+
+# --- A staff member's page: a header and its sections. ---
+
+class InfoSection(sections.Section):
+    name = "info"
+    template = "staff/sections/info.html"
+
+    def context(self, member):
+        return {"saved": False}
+
+    def form(self, member):
+        return StaffForm(obj=member)
+
+    def submitted(self, member):
+        return StaffForm()
+
+    def save(self, member, form):
+        # The form carries the version it was opened on: if the member has moved on since,
+        # saving would silently undo someone else's change.
+        if (form.version.data or "") != str(member.version):
+            return sections.Saved(409, trigger="staffUpdated")
+        if not form.validate():
+            return sections.Saved(422)
+        try:
+            with db.session.begin_nested():
+                services.update_staff(member, form.values())
+        except StaleDataError:
+            return sections.Saved(409, trigger="staffUpdated")
+        return sections.Saved(data={"saved": True}, trigger=dict.fromkeys(CHANGED))
+
+
+PROJECTS = Listing(
+    endpoint="staff.profile_section",
+    # Newest first: by start (projects without dates last), then the newest created.
+    sorts=(Sort("start", (Project.start_date,), first="desc", nulls_last=True),),
+    default_sort="-start",
+    tiebreak=Project.id,
+    page_size=20,
+    searchable=False,
+)
+
+
+class ProjectsSection(sections.Section):
+    """The projects the staff member works, newest first, 20 a page; read only here."""
+
+    name = "projects"
+    template = "staff/sections/projects.html"
+    editable = False
+
+    def context(self, member):
+        params = PROJECTS.params(request.args if request.view_args.get("name") == self.name
+                                 else {}, path={"staff_id": member.id, "name": self.name})
+        query = (select(Project).join(Assignment, Assignment.project_id == Project.id)
+                 .where(Assignment.staff_id == member.id)
+                 .options(joinedload(Project.client)))
+        return {"params": params, "page": PROJECTS.paginate(query, params)}
+
+
+class StaffPage(sections.Page):
+    name = "profile"
+    template = "staff/profile.html"
+    endpoint = "staff.profile"
+    id_arg = "staff_id"
+    owner_name = "member"
+    sections = (InfoSection(), ProjectsSection())
+
+    def load(self, staff_id):
+        return get_staff(staff_id)
+
+
+PAGE = StaffPage()
+sections.register(bp, PAGE, "/<id:staff_id>")
+
+
+@bp.get("/<id:staff_id>")
+def profile(staff_id: int):
+    return PAGE.render(get_staff(staff_id), block="profile")
+
+
+# --- Deactivate, reactivate: one click, with Undo. ---
+
+def _back_path(member) -> str:
+    return local_path(request.form.get("next")) or url_for("staff.profile", staff_id=member.id)
+
+
+@bp.post("/<id:staff_id>/deactivate")
+@role_required("manager")
+def deactivate(staff_id: int):
+    member = get_staff(staff_id)
+    changed = services.set_active(member, False)
+    db.session.commit()
+    notice = Notice(_("“%(name)s” deactivated.", name=member.name),
+                    undo_url=url_for("staff.reactivate", staff_id=member.id)) if changed else None
+    return after_write(notice, _back_path(member), trigger=CHANGED)
+
+
+@bp.post("/<id:staff_id>/reactivate")
+@role_required("manager")
+def reactivate(staff_id: int):
+    member = get_staff(staff_id)
+    changed = services.set_active(member, True)
+    db.session.commit()
+    notice = Notice(_("“%(name)s” is active again.", name=member.name)) if changed else None
+    return after_write(notice, _back_path(member), trigger=CHANGED)
