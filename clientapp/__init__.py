@@ -76,8 +76,12 @@ def create_app(config: dict | None = None) -> Flask:
     from .clients import profile_routes, routes  # noqa: F401  (routes on clients_bp)
     from .clients.blueprint import bp as clients_bp
     from .imports.routes import bp as imports_bp
+    from .projects import page_routes as project_page_routes  # noqa: F401
+    from .projects import routes as project_routes  # noqa: F401
+    from .projects.blueprint import bp as projects_bp
 
-    for bp in (health_bp, auth_bp, dashboard_bp, account_bp, users_bp, clients_bp, imports_bp):
+    for bp in (health_bp, auth_bp, dashboard_bp, account_bp, users_bp, clients_bp, imports_bp,
+               projects_bp):
         app.register_blueprint(bp)
 
     from . import errors, security, templating

@@ -17,6 +17,7 @@ class EventKind(StrEnum):
     CLIENT_DELETED = "client.deleted"  # data: {"name": ...} (the client is gone)
     IMPORT_DONE = "import.done"  # data: {"job": id, "file": ..., "created": n, "updated": n}
     IMPORT_UNDONE = "import.undone"  # data: {"job": id, "file": ..., "removed": n, ...}
+    PROJECT_CREATED = "project.created"  # data: {"project": id, "name": ...}
 
 
 class Event(db.Model):
