@@ -25,6 +25,7 @@ from .forms import QuickAddForm
 from .models import Client
 from .profile_routes import get_client
 from .services import CLIENTS, list_page
+from ..projects.services import project_counts
 
 LIST = "clients/list.html"
 DIALOGS = "clients/dialogs.html"
@@ -53,6 +54,7 @@ class ClientRow(NamedTuple):
     email: str
     added: str  # the day, formatted for the reader
     archived: bool
+    projects: int  # how many projects it has
     new: bool  # just created here: pinned at the top with a "New" badge
     select_label: Markup
     actions_label: Markup
@@ -61,6 +63,7 @@ class ClientRow(NamedTuple):
     archive_url: str
     unarchive_url: str
     delete_url: str
+    new_project_url: str
 
 
 _SENTINEL = 2147483647  # an id no client has, replaced in each row's links
@@ -77,6 +80,8 @@ class RowMaker:
     def __init__(self):
         self._patterns = [url_for(endpoint, client_id=_SENTINEL).split(str(_SENTINEL))
                           for endpoint in self._ENDPOINTS]
+        self._patterns.append(url_for("projects.new_project", client=_SENTINEL)
+                              .split(str(_SENTINEL)))
         self._days = {}
         self._zone = get_timezone()
         self._types = {"company": _("Company"), "individual": _("Individual")}
@@ -95,6 +100,8 @@ class RowMaker:
 
     def __call__(self, pinned: list, clients: list) -> list:
         rows = []
+        # The page's project counts in one grouped query (the Projects column).
+        counts = project_counts([c.id for c in pinned] + [c.id for c in clients])
         for is_new, group in ((True, pinned), (False, clients)):
             for client in group:
                 ident = str(client.id)
@@ -104,7 +111,7 @@ class RowMaker:
                     self._types.get(client.type, client.type),
                     " ".join(client.address.split()) if client.address else "",
                     client.email or "", self._day(client.created_at),
-                    client.archived_at is not None, is_new,
+                    client.archived_at is not None, counts.get(client.id, 0), is_new,
                     Markup(self._select % name), Markup(self._actions % name),
                     *(ident.join(pattern) for pattern in self._patterns)))
         return rows
@@ -115,7 +122,7 @@ def _row_words() -> dict:
     str costs half what re-checking a Markup does)."""
     return {
         "view": _("View"), "edit": _("Edit"), "archive": _("Archive"),
-        "unarchive": _("Unarchive"), "delete": _("Delete"),
+        "unarchive": _("Unarchive"), "delete": _("Delete"), "new_project": _("New project"),
         "archived": pgettext("client status", "Archived"),
         "new": _("New"),
     }
