@@ -8,5 +8,8 @@ bp = Blueprint("dashboard", __name__)
 @bp.get("/")
 def index():
     from ..clients.services import dashboard_figures
+    from ..projects import services as projects
 
-    return render("dashboard/index.html", "dashboard", clients=dashboard_figures())
+    day = projects.today()
+    return render("dashboard/index.html", "dashboard", clients=dashboard_figures(),
+                  projects=projects.dashboard_figures(day), project_day=day)
