@@ -55,7 +55,7 @@ def _save(form, project: Project, check_version: bool = True) -> sections.Saved:
             services.update_project(project, form.values)
     except StaleDataError:
         return sections.Saved(409, trigger="projectUpdated")
-    return sections.Saved(data={"saved": True}, trigger=CHANGED)
+    return sections.Saved(data={"saved": True}, trigger=dict.fromkeys(CHANGED))
 
 
 class DetailsSection(sections.Section):
