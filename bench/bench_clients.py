@@ -89,10 +89,20 @@ def wsgi_timer(app, cookie: str):
 
 
 def session_cookie(app, user_id: int) -> str:
+    """The cookie of a session signed in as the app signs people in (a session row)."""
+    from flask import session
+
+    from clientapp.auth import sessions
+    from clientapp.auth.models import User
+    from clientapp.extensions import db
+
     client = app.test_client()
+    with app.test_request_context():
+        sessions.sign_in(db.session.get(User, user_id))
+        db.session.commit()
+        values = dict(session)
     with client.session_transaction() as sess:
-        sess["_user_id"] = str(user_id)
-        sess["_fresh"] = True
+        sess.update(values)
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
     return f"{cookie.key}={cookie.value}"
 
@@ -163,6 +173,7 @@ def bench_size(count: int, runs: int, rounds: int, server: str | None = None) ->
                           "CLIENTAPP_ARGON2_TIME_COST": 1, "CLIENTAPP_ARGON2_MEMORY_KIB": 1024})
         with app.app_context():
             user_id = create_user("Bench", "bench@example.com", "bench password 1", "admin").id
+            db.session.commit()
             town = TOWNS[7].lower()
             matches = count_clients(client_params(q=town))
             active = db.session.scalar(select(func.count()).select_from(Client)

@@ -30,6 +30,8 @@ class Project(db.Model):
         Index("ix_projects_archived_start", "archived_at", "start_date", "id"),
         Index("ix_projects_archived_end", "archived_at", "end_date", "id"),
         Index("ix_projects_archived_name", "archived_at", "name_key", "id"),
+        # The Ongoing tab: its range of end dates, its start dates checked in the index.
+        Index("ix_projects_archived_end_start", "archived_at", "end_date", "start_date"),
         {"sqlite_autoincrement": True},
     )
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import contains_eager
 
 from ..activity import EventKind, record
@@ -86,7 +86,19 @@ def project_query(params: Params, day: date, when: str | None = None):
 
 
 def _narrow(query, params: Params, day: date, when: str | None = None):
-    query = query.where(when_condition(when or params.when, day))
+    when = when or params.when
+    if when == "ongoing":
+        # The few ongoing projects, found by id from the (archived_at, end_date, start_date)
+        # index (end dates from today on, start dates checked in the index): left to itself,
+        # SQLite would walk every start date before today to sort by start.
+        query = query.where(Project.id.in_(select(Project.id).where(when_condition(when, day))))
+    else:
+        query = query.where(when_condition(when, day))
+    return _filter(query, params)
+
+
+def _filter(query, params: Params):
+    """`query` narrowed to the view's client and search."""
     if params.client is not None:
         query = query.where(Project.client_id == params.client)
     if params.q:
@@ -94,24 +106,31 @@ def _narrow(query, params: Params, day: date, when: str | None = None):
     return query
 
 
-def _count(query) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.subquery()))
-
-
 def tab_counts(params: Params, day: date) -> dict:
-    """How many projects each tab holds, within the view's client and search.
+    """How many projects each tab holds, within the view's client and search: one query.
 
     Without a search or a client, "all" is every project minus the archived ones (the few,
-    from the index) and "past" is what the other tabs leave: each count reads one index
-    range, never every row."""
+    from the index) and "past" is what the other tabs leave, so each count reads one short
+    index range, never every row. With them, one pass over the rows they match."""
     if params.q or params.client is not None:
-        base = select(Project.id)
-        counts = {when: _count(_narrow(base, params, day, when)) for when in WHEN}
-        return counts
-    total = db.session.scalar(select(func.count()).select_from(Project))
-    counts = {when: db.session.scalar(select(func.count()).select_from(Project)
-                                      .where(when_condition(when, day)))
-              for when in ("archived", "upcoming", "ongoing")}
+        tabs = ("archived", "upcoming", "ongoing")
+        row = db.session.execute(_filter(select(func.count(), *[
+            func.coalesce(func.sum(case((when_condition(when, day), 1), else_=0)), 0)
+            for when in tabs]).select_from(Project), params)).one()
+        total, counts = row[0], dict(zip(tabs, row[1:]))
+    else:
+        def count(when):
+            return (select(func.count()).select_from(Project)
+                    .where(when_condition(when, day)).scalar_subquery())
+
+        total, archived, upcoming, ongoing = db.session.execute(select(
+            select(func.count()).select_from(Project).scalar_subquery(),
+            count("archived"), count("upcoming"),
+            # The same index range as the Ongoing tab's list.
+            select(func.count()).select_from(Project).where(Project.id.in_(
+                select(Project.id).where(when_condition("ongoing", day)))).scalar_subquery(),
+        )).one()
+        counts = {"archived": archived, "upcoming": upcoming, "ongoing": ongoing}
     counts["all"] = total - counts["archived"]
     counts["past"] = counts["all"] - counts["upcoming"] - counts["ongoing"]
     return counts
