@@ -24,6 +24,7 @@ from ..clients.models import Client, client_keys, code_key
 from ..db.search import SEARCHABLE
 from ..db.time import utcnow
 from ..extensions import db
+from ..projects.services import refresh_project_search
 from .models import ImportFile, ImportJob, ImportRow, ImportState, RowStatus
 from .reading import FIELDS
 
@@ -235,6 +236,9 @@ class _Run:
             result = conn.execute(statement, changes)
             if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(changes):
                 raise Conflict("changed_meanwhile")
+            # A renamed client's projects are found by its new name.
+            refresh_project_search(conn, {c["b_id"]: c["b_name"] for c in changes
+                                          if c["b_name"] != current[c["b_id"]].name})
         conn.execute(
             update(rows_table)
             .where(rows_table.c.job_id == self.job.id,

@@ -261,21 +261,28 @@ def delete_project(project: Project) -> None:
 
 
 def refresh_client_name(client: Client) -> None:
-    """After a client's rename: its projects' search text holds the new name (one UPDATE
-    per project, without touching their version: nobody edited them)."""
-    rows = db.session.execute(select(Project.id, Project.name, Project.location)
-                              .where(Project.client_id == client.id)).all()
-    if not rows:
-        return
-    table = Project.__table__
-    db.session.execute(
-        update(table).where(table.c.id == bindparam("pid"))
-        .values(search_text=bindparam("text")),
-        [{"pid": pid, "text": search.search_text(name, location, client.name)}
-         for pid, name, location in rows])
+    """After a client's rename: its projects' search text holds the new name."""
+    refresh_project_search(db.session, {client.id: client.name})
     for project in (p for p in db.session.identity_map.values()
                     if isinstance(p, Project) and p.client_id == client.id):
         db.session.expire(project, ["search_text"])
+
+
+def refresh_project_search(conn, names: dict) -> None:
+    """The search text of the projects of the clients in `names` ({client id: its name
+    now}), on `conn` (a Session or a Core connection: an import renames clients in its own
+    transaction). One UPDATE per project, without touching its version: nobody edited it."""
+    if not names:
+        return
+    table = Project.__table__
+    rows = conn.execute(select(table.c.id, table.c.name, table.c.location, table.c.client_id)
+                        .where(table.c.client_id.in_(list(names)))).all()
+    if rows:
+        conn.execute(
+            update(table).where(table.c.id == bindparam("pid"))
+            .values(search_text=bindparam("text")),
+            [{"pid": pid, "text": search.search_text(name, location, names[client_id])}
+             for pid, name, location, client_id in rows])
 
 
 # --- Staffing ---------------------------------------------------------------------------------
