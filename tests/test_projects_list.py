@@ -172,3 +172,11 @@ def test_client_picker_options_offer_active_clients(app, viewer_client):
 def test_anonymous_is_sent_to_sign_in(client, admin_id):
     response = client.get("/projects")
     assert response.status_code == 303 and "/login" in response.headers["Location"]
+
+
+def test_client_filter_search_works_without_javascript(app, viewer_client):
+    add_client(app, "Acme")
+    add_client(app, "Globex")
+    response = viewer_client.get("/projects?client_q=glob")
+    assert [o.text() for o in find(response, "#client-filter option")] == ["All clients", "Globex"]
+    assert attr(response, "#client-filter-find", "value") == "glob"

@@ -106,7 +106,9 @@ def list_projects():
     client = db.session.get(Client, params.client) if params.client is not None else None
     params = params.with_(page=page.page)
     response = render(LIST, "project_list", params=params, page=page, counts=counts,
-                      rows=RowMaker(day)(page.items), client_choices=client_options(None, client),
+                      rows=RowMaker(day)(page.items),
+                      # "Find a client" sent by the Show button (without JavaScript).
+                      client_choices=client_options((request.args.get("client_q") or "")[:200], client),
                       can_write=current_user.can_write)
     if wants_fragment():
         push_url(response, params.url())
