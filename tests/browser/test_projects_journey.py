@@ -1,5 +1,7 @@
 """Projects in the browser: from a client's profile create a project for it, find it in
 the profile's history, open its page, follow its client link, staff it; the list."""
+import re
+
 from playwright.sync_api import expect
 
 from ..factories import add_client, add_staff
@@ -80,3 +82,14 @@ def test_create_a_project_for_a_client_and_staff_it(live_server, signed_in, axe)
     expect(page.get_by_role("link", name="Summer gala")).to_be_visible()
     expect(page).to_have_url(f"{base}/projects?q=acme")
     axe(page, "projects list")
+
+    # The client filter: "Find a client" narrows its choices, choosing one filters the list.
+    page.get_by_label("Search projects").fill("")
+    expect(page).to_have_url(f"{base}/projects")
+    page.get_by_label("Find a client").fill("glob")
+    choices = page.get_by_label("Client", exact=True)
+    expect(choices.locator("option")).to_have_text(["All clients", "Globex"])
+    choices.select_option(label="Globex")
+    expect(page.get_by_text("No projects here.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/projects\?client=\d+$"))
+    axe(page, "projects list filtered by a client")
