@@ -43,10 +43,12 @@ def _editing(section) -> bool:
         and (request.view_args or {}).get("name") == section.name
 
 
-def _save(form, project: Project, check_version: bool = True) -> sections.Saved:
+def _save(form, project: Project) -> sections.Saved:
     """Write a section's form over `project`, unless a rule or a newer version stops it."""
     form.project = project
-    if check_version and (form.version.data or "") != str(project.version):
+    # The form carries the version it was opened on: saving over a newer one would undo
+    # someone else's change without a word.
+    if (form.version.data or "") != str(project.version):
         return sections.Saved(409, trigger="projectUpdated")
     if not form.validate():
         return sections.Saved(422)

@@ -22,7 +22,7 @@ from ..extensions import db
 from ..ids import as_id
 from ..listing import Filter, Listing, Params, Sort
 from ..staff.models import StaffMember
-from .models import Assignment, Project, ProjectStatus
+from .models import Assignment, Project
 
 WHEN = ("all", "upcoming", "ongoing", "past", "archived")
 
@@ -356,7 +356,3 @@ def staffing(project: Project) -> list[Member]:
             if other_span and other_span[0] < span[1] and span[0] < other_span[1]:
                 conflicts[staff_id].append(other)
     return [Member(member, conflicts[member.id]) for member in members]
-
-
-def status_of(project: Project, day: date) -> ProjectStatus:
-    return project.status(day)
