@@ -41,3 +41,20 @@ def test_projects_migration_keeps_projects_and_makes_them_searchable(make_app, t
         assert db.session.execute(text("SELECT name, client_id FROM projects")).one() == ("Next", 7)
         upgrade(revision="0008")
         assert db.session.execute(text("SELECT name_key FROM projects")).scalar() == "next"
+
+
+def test_projects_list_index_up_and_down(make_app, tmp_path):
+    """0009_projects_list adds the Ongoing tab's index, and takes it away again."""
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/list.sqlite3")
+
+    def indexes():
+        return {index["name"] for index in inspect(db.engine).get_indexes("projects")}
+
+    with app.app_context():
+        upgrade(revision="0009_projects_list")
+        assert "ix_projects_archived_end_start" in indexes()
+        downgrade(revision="0008")
+        assert "ix_projects_archived_end_start" not in indexes()
+        assert "ix_projects_archived_end" in indexes()
+        upgrade(revision="0009_projects_list")
+        assert "ix_projects_archived_end_start" in indexes()
