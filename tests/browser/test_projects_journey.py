@@ -43,7 +43,7 @@ def test_create_a_project_for_a_client_and_staff_it(live_server, signed_in, axe)
 
     # Staff it.
     staff = page.get_by_role("region", name="Staff")
-    staff.get_by_role("link", name="Add staff").click()
+    staff.get_by_role("button", name="Add staff").click()
     picker = staff.get_by_label("Staff member")
     expect(picker).to_be_focused()
     axe(page, "add staff form")
