@@ -87,14 +87,19 @@ def project_query(params: Params, day: date, when: str | None = None):
 
 def _narrow(query, params: Params, day: date, when: str | None = None):
     when = when or params.when
-    if when == "ongoing":
+    if when == "ongoing" and _sqlite():
         # The few ongoing projects, found by id from the (archived_at, end_date, start_date)
         # index (end dates from today on, start dates checked in the index): left to itself,
-        # SQLite would walk every start date before today to sort by start.
+        # SQLite would walk every start date before today to sort by start. (PostgreSQL
+        # finds that index by itself, and would scan the table for the ids.)
         query = query.where(Project.id.in_(select(Project.id).where(when_condition(when, day))))
     else:
         query = query.where(when_condition(when, day))
     return _filter(query, params)
+
+
+def _sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
 
 
 def _filter(query, params: Params):
@@ -119,18 +124,21 @@ def tab_counts(params: Params, day: date) -> dict:
             for when in tabs]).select_from(Project), params)).one()
         total, counts = row[0], dict(zip(tabs, row[1:]))
     else:
-        def count(when):
-            return (select(func.count()).select_from(Project)
-                    .where(when_condition(when, day)).scalar_subquery())
+        def count(*conditions):
+            return select(func.count()).select_from(Project).where(*conditions) \
+                .scalar_subquery()
 
-        total, archived, upcoming, ongoing = db.session.execute(select(
-            select(func.count()).select_from(Project).scalar_subquery(),
-            count("archived"), count("upcoming"),
+        active = Project.archived_at.is_(None)
+        total, archived, undated, upcoming, ongoing = db.session.execute(select(
+            count(), count(when_condition("archived", day)),
+            # Upcoming as two index ranges (an OR is read as one long range on PostgreSQL).
+            count(active, Project.start_date.is_(None)),
+            count(active, Project.start_date > day),
             # The same index range as the Ongoing tab's list.
-            select(func.count()).select_from(Project).where(Project.id.in_(
-                select(Project.id).where(when_condition("ongoing", day)))).scalar_subquery(),
+            select(func.count()).select_from(_narrow(select(Project.id), params, day,
+                                                     "ongoing").subquery()).scalar_subquery(),
         )).one()
-        counts = {"archived": archived, "upcoming": upcoming, "ongoing": ongoing}
+        counts = {"archived": archived, "upcoming": undated + upcoming, "ongoing": ongoing}
     counts["all"] = total - counts["archived"]
     counts["past"] = counts["all"] - counts["upcoming"] - counts["ongoing"]
     return counts

@@ -1,13 +1,21 @@
-"""the projects list: an index on (archived_at, end_date, start_date)
+"""the projects list: the Ongoing tab's index, and newest first on PostgreSQL
 
 Revision ID: 0009_projects_list
 Revises: 0008
 Create Date: 2026-11-30 06:00:00
 
 The Ongoing tab (started on or before today, ending today or later) reads its projects and
-their count from this index alone: the range of end dates from today on, its start dates
-checked in the index itself, never in the table.
+their count from (archived_at, end_date, start_date) alone: the range of end dates from
+today on, its start dates checked in the index, never in the table.
+
+On PostgreSQL, "archived_at IS NULL" is no equality for the planner: (archived_at,
+start_date) cannot give the active projects in start order, and it sorts them all. Partial
+indexes over the active projects can: newest first (the projects without dates last, as
+SQLite's backward reading of its index has them), by name, and a client's history. SQLite
+cannot write NULLS LAST in an index and does not need them; models describe none of them
+(clientapp.schema leaves "_pg" indexes out of Alembic's comparison).
 """
+import sqlalchemy as sa
 from alembic import op
 
 revision = '0009_projects_list'
@@ -19,7 +27,20 @@ depends_on = None
 def upgrade():
     op.create_index('ix_projects_archived_end_start', 'projects',
                     ['archived_at', 'end_date', 'start_date'])
+    if op.get_bind().dialect.name == 'postgresql':
+        op.create_index('ix_projects_active_start_pg', 'projects',
+                        [sa.text('start_date DESC NULLS LAST'), sa.text('id DESC')],
+                        postgresql_where=sa.text('archived_at IS NULL'))
+        op.create_index('ix_projects_active_name_pg', 'projects', ['name_key', 'id'],
+                        postgresql_where=sa.text('archived_at IS NULL'))
+        op.create_index('ix_projects_client_start_pg', 'projects',
+                        ['client_id', sa.text('start_date DESC NULLS LAST'),
+                         sa.text('id DESC')])
 
 
 def downgrade():
+    if op.get_bind().dialect.name == 'postgresql':
+        for name in ('ix_projects_client_start_pg', 'ix_projects_active_name_pg',
+                     'ix_projects_active_start_pg'):
+            op.drop_index(name, table_name='projects')
     op.drop_index('ix_projects_archived_end_start', table_name='projects')
