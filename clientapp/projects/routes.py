@@ -22,7 +22,7 @@ from ..security import local_path, referrer_path, role_required
 from . import services
 from .blueprint import bp
 from .forms import ProjectForm, client_options, form_values
-from .models import ProjectStatus
+from .models import Project, ProjectStatus
 from .page_routes import CHANGED, get_project
 from .services import PROJECTS
 
@@ -86,14 +86,15 @@ class RowMaker:
 
     def __call__(self, projects) -> list:
         rows = []
-        for project in projects:
+        for project in projects:  # services.LIST_ROW rows
             ident = str(project.id)
-            client = project.client
-            label, badge = self._status[project.status(self._day)]
+            has_client = project.client_id is not None
+            # The model's own rule, read from the row's values.
+            label, badge = self._status[Project.status(project, self._day)]
             rows.append(ProjectRow(
                 project.id, project.name, ident.join(self._project),
-                client.name if client is not None else None,
-                str(client.id).join(self._client) if client is not None else None,
+                project.client_name if has_client else None,
+                str(project.client_id).join(self._client) if has_client else None,
                 self.dates(project), label, badge, project.location or ""))
         return rows
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, case, func, or_, select, update
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import Bundle, contains_eager
 
 from ..activity import EventKind, record
 from ..clients.models import Client
@@ -78,10 +78,16 @@ def when_condition(when: str, day: date):
     return active
 
 
+# What a row of the list shows: plain values, not objects the session would track.
+LIST_ROW = Bundle("project", Project.id, Project.name, Project.start_date, Project.end_date,
+                  Project.start_time, Project.end_time, Project.location, Project.archived_at,
+                  Project.client_id, Client.name.label("client_name"))
+
+
 def project_query(params: Params, day: date, when: str | None = None):
-    """The select() of a view: its tab (`when`, else the view's), client and search."""
-    query = (select(Project).outerjoin(Project.client)
-             .options(contains_eager(Project.client)))
+    """The select() of a view's rows (LIST_ROW): its tab (`when`, else the view's), client
+    and search."""
+    query = select(LIST_ROW).select_from(Project).outerjoin(Project.client)
     return _narrow(query, params, day, when)
 
 
