@@ -82,10 +82,13 @@ def create_app(config: dict | None = None) -> Flask:
     from .imports.routes import bp as imports_bp
     from .activity.routes import bp as activity_bp
     from .calendar.routes import bp as calendar_bp
+    from .projects import page_routes as project_page_routes  # noqa: F401
+    from .projects import routes as project_routes  # noqa: F401
+    from .projects.blueprint import bp as projects_bp
     from .staff.routes import bp as staff_bp
 
     for bp in (health_bp, auth_bp, dashboard_bp, account_bp, users_bp, clients_bp, imports_bp,
-               activity_bp, calendar_bp, staff_bp, discussions_bp):
+               activity_bp, projects_bp, calendar_bp, staff_bp, discussions_bp):
         app.register_blueprint(bp)
 
     from . import errors, security, templating

@@ -35,10 +35,11 @@ def _migration_lock():
 def include_name(name, type_, parent_names) -> bool:
     """What Alembic compares: not the search indexes (clientapp.db.search), which migrations
     create through that module and no model describes: SQLite's FTS5 tables, PostgreSQL's
-    trigram indexes."""
+    trigram indexes; nor the indexes only PostgreSQL has ("_pg": an order with NULLS LAST,
+    which SQLite cannot write in an index)."""
     if type_ == "table" and name and "_fts" in name:
         return False
-    if type_ == "index" and name and name.endswith("_trgm"):
+    if type_ == "index" and name and name.endswith(("_trgm", "_pg")):
         return False
     return True
 

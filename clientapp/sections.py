@@ -166,6 +166,13 @@ def _section_block(page: Page, section: Section, owner, block: str, status: int 
                   conflict=bool(saved and saved.conflict), swapped=True)
 
 
+def render_view(page: Page, name: str, owner, saved: Saved | None = None, trigger=None):
+    """A section's view after a write of its own outside save() (a staff member removed):
+    its block for htmx, the whole page otherwise."""
+    return _section_block(page, page.section(name), owner, "view", saved=saved,
+                          trigger=trigger)
+
+
 def register(bp, page: Page, rule: str) -> None:
     """Add the view, edit and save routes of every section of `page` to `bp`; `rule` is
     the page's URL rule ("/<id:client_id>")."""

@@ -436,8 +436,9 @@ def test_row_menu_for_writers(app, manager_client):
     menu = menu_of(response, active)
     assert menu.attributes["role"] == "menu" and "popover" in menu.attributes
     items = {words(i): i.attributes for i in menu.css("[role=menuitem]")}
-    assert list(items) == ["View", "Edit", "Archive", "Delete"]
+    assert list(items) == ["View", "Edit", "New project", "Archive", "Delete"]
     assert items["View"]["href"] == f"/clients/{active}"
+    assert items["New project"]["href"] == f"/projects/new?client={active}"
     assert items["Edit"]["href"] == f"/clients/{active}/edit"
     assert items["Archive"]["hx-get"] == f"/clients/{active}/archive"
     assert items["Delete"]["href"] == f"/clients/{active}/delete"

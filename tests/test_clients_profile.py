@@ -63,8 +63,11 @@ def test_profile_lists_projects_newest_first(app, admin_client):
     add_project(app, client_id, "Autumn show", date(2024, 10, 5))
     add_project(app, client_id, "Not scheduled yet")
     add_project(app, other_id, "Someone else's")
-    body = admin_client.get(f"/clients/{client_id}").get_data(as_text=True)
-    names = re.findall(r"<tr><td>([^<]+)</td>", body)
+    from .html import texts
+
+    response = admin_client.get(f"/clients/{client_id}")
+    body = response.get_data(as_text=True)
+    names = texts(response, "#client-projects tbody th a")
     assert names == ["Winter gala", "Autumn show", "Spring fair", "Not scheduled yet"]
     assert "No projects for this client yet." not in body
     assert "Someone else" not in body
@@ -347,7 +350,8 @@ def test_profile_header_menu_edits_archives_exports_and_deletes(app, admin_clien
     add_client(app, name="Globex")
     page = admin_client.get(f"/clients/{client_id}")
     items = {words(i): i.attributes for i in find(page, "#client-menu-profile [role=menuitem]")}
-    assert list(items) == ["Edit", "Archive", "Export", "Delete"]
+    assert list(items) == ["Edit", "New project", "Archive", "Export", "Delete"]
+    assert items["New project"]["href"] == f"/projects/new?client={client_id}"
     export = items["Export"]["href"]
     assert export == items["Export"]["hx-get"]
     # The formats offered for this client alone, and each download holds it alone.

@@ -70,3 +70,38 @@ def test_markup_in_a_name_shows_as_text(app, admin_client):
     add_clients(app, ['<img src=x onerror=alert(1)>'])
     text = box(admin_client.get("/"))
     assert "<img src=x" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
+
+
+# --- the Projects box -----------------------------------------------------------------------
+
+def test_projects_box_shows_ongoing_next_upcoming_and_counts(app, viewer_client, monkeypatch):
+    from datetime import date
+
+    from clientapp.projects import services
+
+    from .factories import add_project
+    from .html import find, texts, words
+
+    monkeypatch.setattr(services, "clock",
+                        lambda: datetime(2026, 6, 15, 12, tzinfo=timezone.utc))
+    add_project(app, None, "Now", date(2026, 6, 14), date(2026, 6, 16))
+    add_project(app, None, "Done", date(2026, 6, 1))
+    for day in range(20, 27):
+        add_project(app, None, f"Soon {day}", date(2026, 6, day))
+    add_project(app, None, "<b>Soonest</b>", date(2026, 6, 16))
+    response = viewer_client.get("/")
+    box = find(response, "section[aria-labelledby=box-projects-title]")[0]
+    figures = {words(d.css_first("dt")): words(d.css_first("dd"))
+               for d in box.css("dl.figures > div")}
+    assert figures == {"Ongoing": "1", "Upcoming": "8", "Past": "1"}
+    assert texts(response, "#dashboard-ongoing a") == ["Now"]
+    assert texts(response, "#dashboard-upcoming a") == ["<b>Soonest</b>", "Soon 20", "Soon 21",
+                                                        "Soon 22", "Soon 23"]
+    assert "<b>Soonest" not in response.get_data(as_text=True)
+
+
+def test_projects_box_when_there_are_none(admin_client):
+    from .html import text_of
+
+    text = text_of(admin_client.get("/"))
+    assert "No project is on today." in text and "No upcoming project." in text

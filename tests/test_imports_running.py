@@ -449,6 +449,7 @@ def triggers(app):
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             return TRIGGERS
+        # The clients' triggers: other searchable tables (projects, staff) have their own.
         return {r[0] for r in db.session.execute(text(
             "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='clients'"))}
 
@@ -508,3 +509,28 @@ def test_a_failed_large_import_keeps_the_triggers(app, monkeypatch):
         db.session.commit()
         assert running.run_job(job_id) == "done"
         assert count_clients(client_params(q="zebra")) == 2 * running.BULK_INDEX_MIN + 6
+
+
+def test_an_import_that_renames_a_client_refreshes_its_projects_search(app):
+    """A client renamed by an import (update mode), then by its undo: a search by its name
+    finds its projects each time."""
+    from datetime import date
+
+    from clientapp.projects import services as projects
+
+    from .factories import add_project
+
+    client_id = add_client(app, name="Acme", code="U1")
+    add_project(app, client_id, "Gala", date(2026, 7, 1))
+
+    def found(q):
+        with app.test_request_context():
+            day = projects.today()
+            return [p.name for p in projects.list_page(projects.project_params(q=q), day)[0].items]
+
+    job_id = check(app, b"Name,Code\nGlobex Studio,U1\n", mode="update")
+    assert queue(app, job_id)
+    assert run(app, job_id) == "done"
+    assert found("globex") == ["Gala"] and found("acme") == []
+    do_undo(app, job_id)
+    assert found("acme") == ["Gala"] and found("globex") == []

@@ -1,7 +1,6 @@
 """A client's profile (a page of sections), and the full create and edit pages."""
 from flask import request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -10,8 +9,8 @@ from ..contacts.section import ContactsSection
 from ..extensions import db
 from ..interactions.section import InteractionsSection
 from ..htmx import redirect_htmx, render
-from ..listing import Listing, Sort
-from ..projects.models import Project
+from ..projects.services import HISTORY, client_history
+from ..projects.services import today as project_today
 from ..security import role_required
 from ..teams.section import TeamSection
 from ..text import name_match_key
@@ -88,19 +87,9 @@ class InfoSection(sections.Section):
         return save_client(form, client)
 
 
-HISTORY = Listing(
-    endpoint="clients.profile_section",
-    # Newest first: by start (projects without dates last), then the newest created.
-    sorts=(Sort("start", (Project.start_date,), first="desc", nulls_last=True),),
-    default_sort="-start",
-    tiebreak=Project.id,
-    page_size=20,
-    searchable=False,
-)
-
-
 class ProjectsSection(sections.Section):
-    """The client's project history, newest first, 20 a page; read only here."""
+    """The client's project history, newest first, 20 a page; read only here (archived
+    clients keep theirs)."""
 
     name = "projects"
     template = "clients/sections/projects.html"
@@ -109,8 +98,8 @@ class ProjectsSection(sections.Section):
     def context(self, client):
         params = HISTORY.params(request.args if request.view_args.get("name") == self.name
                                 else {}, path={"client_id": client.id, "name": self.name})
-        query = select(Project).where(Project.client_id == client.id)
-        return {"params": params, "page": HISTORY.paginate(query, params)}
+        return {"params": params, "page": client_history(client.id, params),
+                "today": project_today()}
 
 
 class ClientProfile(sections.Page):

@@ -25,6 +25,7 @@ from .forms import QuickAddForm
 from .models import Client
 from .profile_routes import get_client
 from .services import CLIENTS, list_page
+from ..projects.services import project_counts
 
 LIST = "clients/list.html"
 DIALOGS = "clients/dialogs.html"
@@ -53,6 +54,7 @@ class ClientRow(NamedTuple):
     email: str
     added: str  # the day, formatted for the reader
     archived: bool
+    projects: int  # how many projects it has
     new: bool  # just created here: pinned at the top with a "New" badge
     select_label: Markup
     actions_label: Markup
@@ -61,6 +63,7 @@ class ClientRow(NamedTuple):
     archive_url: str
     unarchive_url: str
     delete_url: str
+    new_project_url: str
     contact: str = ""  # the primary contact's name (an individual is their own contact)
     last_interaction: str = ""  # the day of the latest logged interaction
 
@@ -79,6 +82,8 @@ class RowMaker:
     def __init__(self):
         self._patterns = [url_for(endpoint, client_id=_SENTINEL).split(str(_SENTINEL))
                           for endpoint in self._ENDPOINTS]
+        self._patterns.append(url_for("projects.new_project", client=_SENTINEL)
+                              .split(str(_SENTINEL)))
         self._days = {}
         self._zone = get_timezone()
         self._types = {"company": _("Company"), "individual": _("Individual")}
@@ -100,6 +105,8 @@ class RowMaker:
 
         rows = []
         contacts = primary_contacts([c.id for c in pinned] + [c.id for c in clients])
+        # The page's project counts in one grouped query (the Projects column).
+        counts = project_counts([c.id for c in pinned] + [c.id for c in clients])
         for is_new, group in ((True, pinned), (False, clients)):
             for client in group:
                 contact = contacts.get(client.id)
@@ -112,7 +119,7 @@ class RowMaker:
                     self._types.get(client.type, client.type),
                     " ".join(client.address.split()) if client.address else "",
                     client.email or "", self._day(client.created_at),
-                    client.archived_at is not None, is_new,
+                    client.archived_at is not None, counts.get(client.id, 0), is_new,
                     Markup(self._select % name), Markup(self._actions % name),
                     *(ident.join(pattern) for pattern in self._patterns),
                     contact_name, self._day(client.last_interaction_at)))
@@ -124,7 +131,7 @@ def _row_words() -> dict:
     str costs half what re-checking a Markup does)."""
     return {
         "view": _("View"), "edit": _("Edit"), "archive": _("Archive"),
-        "unarchive": _("Unarchive"), "delete": _("Delete"),
+        "unarchive": _("Unarchive"), "delete": _("Delete"), "new_project": _("New project"),
         "archived": pgettext("client status", "Archived"),
         "new": _("New"),
     }

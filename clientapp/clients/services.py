@@ -12,6 +12,7 @@ from ..db.time import utcnow
 from ..extensions import db
 from ..ids import as_id
 from ..listing import Filter, Listing, Params, Sort
+from ..projects.services import project_count_column, refresh_client_name
 from ..text import name_match_key
 from .models import CLIENT_TYPES, Client
 
@@ -46,7 +47,9 @@ CLIENTS = Listing(
            Sort("code", (Client.code_key,), nulls_last=True),
            Sort("created", (Client.created_at,), first="desc"),
            # Clients never interacted with come last, both ways.
-           Sort("interaction", (Client.last_interaction_at,), first="desc", nulls_last=True)),
+           Sort("interaction", (Client.last_interaction_at,), first="desc", nulls_last=True),
+           # A correlated count: only a sort by it pays for it on every client.
+           Sort("projects", (project_count_column(),), first="desc")),
     tiebreak=Client.id,
     # The Active tab, the Archived tab, and both ("Show archives").
     filters=(Filter("view", ("active", "archived", "all")),
@@ -128,6 +131,8 @@ def update_client(client: Client, values: dict) -> dict:
         for name, (_old, value) in changes.items():
             setattr(client, name, value)
         db.session.flush()
+        if "name" in changes:
+            refresh_client_name(client)  # a search by the new name finds its projects
         record(EventKind.CLIENT_EDITED, client, changes=changes)
     return changes
 

@@ -25,6 +25,7 @@ from ..db import search
 from ..db.search import SEARCHABLE
 from ..db.time import utcnow
 from ..extensions import db
+from ..projects.services import refresh_project_search
 from .models import ImportFile, ImportJob, ImportRow, ImportState, RowStatus
 from .reading import CONTACT_FIELDS, FIELDS
 
@@ -244,6 +245,9 @@ class _Run:
             result = conn.execute(statement, changes)
             if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(changes):
                 raise Conflict("changed_meanwhile")
+            # A renamed client's projects are found by its new name.
+            refresh_project_search(conn, {c["b_id"]: c["b_name"] for c in changes
+                                          if c["b_name"] != current[c["b_id"]].name})
         _set_contact_words(conn, {client_id: (current[client_id], text)
                                   for client_id, text in words.items()})
         conn.execute(

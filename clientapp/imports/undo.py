@@ -13,6 +13,7 @@ from ..clients.models import Client, client_keys
 from ..db.time import utcnow
 from ..extensions import db
 from ..projects.models import Project
+from ..projects.services import refresh_project_search
 from .models import ImportJob, ImportRow, ImportState
 from .reading import FIELDS
 
@@ -110,6 +111,8 @@ def restore_updated(job_id: int, report: dict, forget: bool = False) -> None:
                 update(clients).where(clients.c.id == client.id)
                 .values(**values, name_key=keys[0], code_key=keys[1], match_key=keys[2],
                         search_text=keys[3], version=clients.c.version + 1, updated_at=now))
+            if values["name"] != client.name:
+                refresh_project_search(db.session, {client.id: values["name"]})
             report["restored"] += 1
     if forget and stored:
         db.session.execute(update(rows_table).where(rows_table.c.job_id == job_id,

@@ -1,1 +1,1 @@
-"""Projects: the work done for a client."""
+"""Projects: the work done for a client, on dates, staffed by staff members."""

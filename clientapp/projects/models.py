@@ -30,7 +30,8 @@ class Project(db.Model):
         Index("ix_projects_archived_start", "archived_at", "start_date", "id"),
         Index("ix_projects_archived_end", "archived_at", "end_date", "id"),
         Index("ix_projects_archived_name", "archived_at", "name_key", "id"),
-        # The calendar: the projects that end from a day on and start by another (0009).
+        # The calendar (the projects that end from a day on and start by another) and the
+        # projects list's Ongoing tab (its range of end dates, start dates checked in it).
         Index("ix_projects_calendar", "archived_at", "end_date", "start_date"),
         {"sqlite_autoincrement": True},
     )

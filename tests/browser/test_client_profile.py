@@ -139,7 +139,7 @@ def test_archived_profile_shows_its_banner(live_server, signed_in, axe):
     expect(page.get_by_text("Reason: Stopped trading")).to_be_visible()
     expect(page.locator("#profile-head .badge")).to_have_text("Archived")
     projects = page.get_by_role("table", name="Projects for Old Co, newest first")
-    expect(projects.get_by_role("cell", name="Farewell party")).to_be_visible()
+    expect(projects.get_by_role("link", name="Farewell party")).to_be_visible()
     axe(page, "archived profile")
 
     page.get_by_role("button", name="Unarchive").click()

@@ -40,7 +40,7 @@ def test_quick_add(live_server, signed_in, axe):
     page.get_by_role("button", name="Create", exact=True).click()
     # At the top of the list at once, whatever the sort, and the form ready for the next.
     expect(rows(page).first).to_have_text("Zulu Corp")
-    expect(page.locator("#client-rows tr").first.get_by_text("New")).to_be_visible()
+    expect(page.locator("#client-rows tr").first.get_by_text("New", exact=True)).to_be_visible()
     expect(notice(page)).to_contain_text("Client “Zulu Corp” created.")
     expect(page.get_by_label("Name")).to_have_value("")
     expect(page.get_by_label("Name")).to_be_focused()
@@ -82,6 +82,8 @@ def test_row_menu_by_keyboard_alone(live_server, signed_in, axe):
     axe(page, "row menu open")
     page.keyboard.press("ArrowDown")
     expect(menu.get_by_role("menuitem", name="Edit")).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(menu.get_by_role("menuitem", name="New project")).to_be_focused()
     page.keyboard.press("ArrowDown")
     expect(menu.get_by_role("menuitem", name="Archive")).to_be_focused()
     page.keyboard.press("End")

@@ -1,0 +1,166 @@
+"""A project's page: its header and its sections (Details, Notes to staff, Staff), each
+edited in place through clientapp/sections.py; removing a staff member."""
+from flask import current_app, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from .. import sections
+from ..extensions import db
+from ..htmx import redirect_htmx, wants_fragment
+from ..security import role_required
+from . import services
+from .blueprint import bp
+from .forms import AddStaffForm, DetailsForm, NotesForm, client_options, form_values
+from .models import Project
+
+# What a write on a project changes: its page's header, the list.
+CHANGED = ("projectUpdated", "projectsChanged")
+
+
+def get_project(project_id: int) -> Project:
+    return db.get_or_404(Project, project_id)
+
+
+@bp.app_template_global()
+def staff_url(staff_id: int) -> str | None:
+    """The staff member's page, /staff/<id>, when this app has one (the Staff directory is
+    its own feature): found by matching the URL, not by an endpoint's name."""
+    known = current_app.extensions.setdefault("projects_staff_pages", {})
+    if "found" not in known:
+        try:
+            current_app.create_url_adapter(request).match("/staff/1", method="GET")
+            known["found"] = True
+        except HTTPException:
+            known["found"] = False
+    return f"{request.script_root}/staff/{staff_id}" if known["found"] else None
+
+
+def _editing(section) -> bool:
+    """Whether this request shows `section` as its form (its edit, or a refused save)."""
+    return request.endpoint in ("projects.project_section_edit",
+                                "projects.project_section_save") \
+        and (request.view_args or {}).get("name") == section.name
+
+
+def _save(form, project: Project) -> sections.Saved:
+    """Write a section's form over `project`, unless a rule or a newer version stops it."""
+    form.project = project
+    # The form carries the version it was opened on: saving over a newer one would undo
+    # someone else's change without a word.
+    if (form.version.data or "") != str(project.version):
+        return sections.Saved(409, trigger="projectUpdated")
+    if not form.validate():
+        return sections.Saved(422)
+    try:
+        with db.session.begin_nested():
+            services.update_project(project, form.values)
+    except StaleDataError:
+        return sections.Saved(409, trigger="projectUpdated")
+    return sections.Saved(data={"saved": True}, trigger=dict.fromkeys(CHANGED))
+
+
+class DetailsSection(sections.Section):
+    name = "details"
+    template = "projects/sections/details.html"
+
+    def context(self, project):
+        # The picker's first clients, when the form shows.
+        return {"saved": False,
+                "options": client_options(None, project.client) if _editing(self) else []}
+
+    def form(self, project):
+        return DetailsForm(data={**form_values(project), "version": str(project.version)})
+
+    def submitted(self, project):
+        return DetailsForm()
+
+    def save(self, project, form):
+        saved = _save(form, project)
+        if saved.status is not None:
+            saved.data["options"] = client_options(None, form.client_choice())
+        return saved
+
+
+class NotesSection(sections.Section):
+    name = "notes"
+    template = "projects/sections/notes.html"
+
+    def context(self, project):
+        return {"saved": False}
+
+    def form(self, project):
+        return NotesForm(data={"notes": project.notes or "", "version": str(project.version)})
+
+    def submitted(self, project):
+        return NotesForm()
+
+    def save(self, project, form):
+        return _save(form, project)
+
+
+class StaffSection(sections.Section):
+    """Who works the project; its "form" is Add staff (one active staff member)."""
+
+    name = "staff"
+    template = "projects/sections/staff.html"
+
+    def context(self, project):
+        # The active staff not on the project yet, when the Add form shows.
+        return {"members": services.staffing(project), "added": None, "removed": None,
+                "choices": services.active_staff(project) if _editing(self) else []}
+
+    def form(self, project):
+        return AddStaffForm(formdata=None)
+
+    def submitted(self, project):
+        return AddStaffForm()
+
+    def save(self, project, form):
+        if not form.validate():
+            return sections.Saved(422)
+        services.assign(project, form.member, added_by_id=current_user.id)
+        return sections.Saved(data={"added": form.member.name,
+                                    "members": services.staffing(project)},
+                              trigger="projectStaffed")
+
+
+class ProjectPage(sections.Page):
+    name = "project"
+    template = "projects/page.html"
+    endpoint = "projects.project_page"
+    id_arg = "project_id"
+    owner_name = "project"
+    sections = (DetailsSection(), NotesSection(), StaffSection())
+
+    def load(self, project_id):
+        return get_project(project_id)
+
+    def context(self, project):
+        return {"today": services.today()}
+
+
+
+PAGE = ProjectPage()
+sections.register(bp, PAGE, "/<id:project_id>")
+
+
+@bp.get("/<id:project_id>")
+def project_page(project_id: int):
+    return PAGE.render(get_project(project_id), block="project_page")
+
+
+@bp.post("/<id:project_id>/staff/<id:staff_id>/remove")
+@role_required("manager")
+def remove_staff(project_id: int, staff_id: int):
+    project = get_project(project_id)
+    from ..staff.models import StaffMember
+
+    member = db.get_or_404(StaffMember, staff_id)
+    services.unassign(project, staff_id)
+    db.session.commit()
+    if not wants_fragment():
+        return redirect_htmx(url_for("projects.project_page", project_id=project.id))
+    return sections.render_view(PAGE, "staff", project,
+                                saved=sections.Saved(data={"removed": member.name}),
+                                trigger="projectStaffed")

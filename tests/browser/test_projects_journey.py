@@ -1,0 +1,95 @@
+"""Projects in the browser: from a client's profile create a project for it, find it in
+the profile's history, open its page, follow its client link, staff it; the list."""
+import re
+
+from playwright.sync_api import expect
+
+from ..factories import add_client, add_staff
+
+
+def test_create_a_project_for_a_client_and_staff_it(live_server, signed_in, axe):
+    page = signed_in("manager")
+    app = live_server.app
+    client_id = add_client(app, name="Acme Events")
+    add_client(app, name="Globex")
+    add_staff(app, "Sam Waiter", role="Waiter")
+    base = live_server.url
+
+    page.goto(f"{base}/clients/{client_id}")
+    history = page.get_by_role("region", name="Projects")
+    expect(history.get_by_text("No projects for this client yet.")).to_be_visible()
+    axe(page, "profile without projects")
+    history.get_by_role("link", name="New project for Acme Events").click()
+
+    expect(page.get_by_role("heading", level=1, name="New project")).to_be_visible()
+    expect(page.get_by_label("Client", exact=True)).to_have_value(str(client_id))
+    axe(page, "new project form")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Enter the project's name.")).to_be_visible()
+    axe(page, "new project form with an error")
+
+    page.get_by_label("Name").fill("Summer <gala>")
+    page.get_by_label("Start date").fill("2030-07-01")
+    page.get_by_label("End date").fill("2030-07-03")
+    page.get_by_label("Location").fill("Quai Branly\nParis")
+    page.get_by_label("Notes to staff").fill("Black tie.\nArrive at 8.")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_role("heading", level=1, name="Summer <gala>")).to_be_visible()
+    head = page.locator("#project-head")
+    expect(head.get_by_text("Upcoming")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Project “Summer <gala>” created.")
+    axe(page, "project page")
+
+    # Staff it.
+    staff = page.get_by_role("region", name="Staff")
+    staff.get_by_role("button", name="Add staff").click()
+    picker = staff.get_by_label("Staff member")
+    expect(picker).to_be_focused()
+    axe(page, "add staff form")
+    picker.select_option(label="Sam Waiter (Waiter)")
+    staff.get_by_role("button", name="Add").click()
+    expect(staff.locator(".staff-member strong")).to_have_text("Sam Waiter")
+    expect(staff.get_by_role("button", name="Remove Sam Waiter")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Sam Waiter added.")
+    axe(page, "project page with its staff")
+
+    # The details edited in place: the header follows.
+    details = page.get_by_role("region", name="Details")
+    details.get_by_role("link", name="Edit details").click()
+    expect(details.get_by_label("Name")).to_be_focused()
+    details.get_by_label("Name").fill("Summer gala")
+    details.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", level=1, name="Summer gala")).to_be_visible()
+    expect(details.get_by_role("link", name="Edit details")).to_be_focused()
+
+    # The client's link, and the project in its history.
+    head.get_by_role("link", name="Acme Events").click()
+    expect(page).to_have_url(f"{base}/clients/{client_id}")
+    history = page.get_by_role("region", name="Projects")
+    row = history.get_by_role("row").filter(has_text="Summer gala")
+    expect(row.get_by_text("Upcoming")).to_be_visible()
+    axe(page, "profile with its project")
+    row.get_by_role("link", name="Summer gala").click()
+    expect(page.get_by_role("heading", level=1, name="Summer gala")).to_be_visible()
+    page.locator("#project-details").get_by_role("link", name="Acme Events").click()
+    expect(page).to_have_url(f"{base}/clients/{client_id}")
+
+    # The list finds it by its client's name.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Projects").click()
+    expect(page.get_by_role("heading", level=1, name="Projects")).to_be_visible()
+    page.get_by_label("Search projects").fill("acme")
+    expect(page.get_by_role("link", name="Summer gala")).to_be_visible()
+    expect(page).to_have_url(f"{base}/projects?q=acme")
+    axe(page, "projects list")
+
+    # The client filter: "Find a client" narrows its choices, choosing one filters the list.
+    page.get_by_label("Search projects").fill("")
+    expect(page).to_have_url(f"{base}/projects")
+    page.get_by_label("Find a client").fill("glob")
+    choices = page.get_by_label("Client", exact=True)
+    expect(choices.locator("option")).to_have_text(["All clients", "Globex"])
+    choices.select_option(label="Globex")
+    expect(page.get_by_text("No projects here.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/projects\?client=\d+$"))
+    axe(page, "projects list filtered by a client")
