@@ -372,7 +372,12 @@ def test_undo_removes_created_restores_updated_and_names_what_it_keeps(app):
     with app.app_context():
         from clientapp.activity import Event
 
-        undone = db.session.scalars(select(Event).where(Event.kind == "import.undone")).one()
+        undone = db.session.scalars(select(Event).where(Event.kind == "import.undone",
+                                                        Event.client_id.is_(None))).one()
+        # And on the timeline of each client it made or changed that is still there.
+        assert sorted(db.session.scalars(select(Event.client_id).where(
+            Event.kind == "import.undone", Event.client_id.is_not(None)))) == sorted(
+            [new_b, updated, edited_since])
         assert undone.data == {"job": job_id, "file": "clients.csv", "removed": 1,
                                "restored": 2}
 

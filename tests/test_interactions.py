@@ -324,3 +324,16 @@ def test_a_client_an_import_created_says_so_at_the_end_of_its_timeline(app, mana
     assert last.css_first("a").attributes["href"].endswith(f"/import/{job_id}")
     viewer_page = viewer_client.get(f"/clients/{client_id}")
     assert find(viewer_page, "#timeline-entries > li.timeline-entry a") == []
+
+
+def test_needs_attention_counts_up_to_its_cap(app, viewer_client, monkeypatch):
+    from clientapp.interactions import dashboard
+
+    monkeypatch.setattr(dashboard, "COUNT_CAP", 2)
+    old = datetime.now(timezone.utc) - timedelta(days=200)
+    with app.app_context():
+        db.session.add_all([Client(name=f"C{n}", created_at=old) for n in range(3)])
+        db.session.commit()
+    attention = one(viewer_client.get("/"), "#needs-attention")
+    assert "More than 2 active clients without an interaction for 90 days." in attention.text()
+    assert len(attention.css("a")) == 3

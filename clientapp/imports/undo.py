@@ -6,15 +6,15 @@ given contacts, interactions...) is kept unless the user asks to remove it too; 
 projects is always kept (its projects need it). A changed value comes back only where it
 still holds what the import wrote: a later edit by someone wins, and is listed.
 """
-from sqlalchemy import and_, delete, exists, func, not_, or_, select, update
+from sqlalchemy import JSON, and_, delete, exists, func, insert, literal, not_, or_, select, update
 
-from ..activity import EventKind, record
+from ..activity import Event, EventKind, record
 from ..clients.models import Client, client_keys
 from ..db.time import utcnow
 from ..extensions import db
 from ..projects.models import Project
 from ..projects.services import refresh_project_search
-from .models import ImportJob, ImportRow, ImportState
+from .models import ImportJob, ImportRow, ImportState, RowStatus
 from .reading import FIELDS
 
 BATCH = 500
@@ -144,4 +144,19 @@ def undo_job(job: ImportJob, user_id: int | None, remove_touched: bool = False) 
                        .values(undo_report=report))
     record(EventKind.IMPORT_UNDONE, None, actor_id=user_id, job=job.id, file=job.filename,
            removed=report["removed"], restored=report["restored"])
+    _record_on_each_client(job, user_id)
     return report
+
+
+def _record_on_each_client(job: ImportJob, user_id: int | None) -> None:
+    """import.undone on the timeline of every client the import made or changed that is
+    still there (kept, or given its values back), in one INSERT ... SELECT."""
+    events = Event.__table__
+    updated = select(rows_table.c.client_id).where(rows_table.c.job_id == job.id,
+                                                   rows_table.c.status == RowStatus.UPDATE)
+    source = select(literal(utcnow(), events.c.at.type), literal(EventKind.IMPORT_UNDONE.value),
+                    literal(user_id, events.c.actor_id.type), clients.c.id,
+                    literal({"job": job.id, "file": job.filename}, JSON)).where(
+        or_(clients.c.import_job_id == job.id, clients.c.id.in_(updated)))
+    db.session.execute(insert(events).from_select(
+        ("at", "kind", "actor_id", "client_id", "data"), source))
