@@ -183,3 +183,32 @@ def test_apply_to_upcoming_projects(app, manager_client, client_id, alice):
 
 def fmt(day: date) -> str:
     return day.strftime("%b %-d, %Y")
+
+
+def test_the_project_page_has_its_team_and_its_discussion(app, manager_client, client_id,
+                                                          alice, manager_id):
+    with app.app_context():
+        db.session.add(ClientTeamMember(client_id=client_id, user_id=alice, role="Lead"))
+        db.session.commit()
+    # A project created through the form for this client starts with its team.
+    created = manager_client.post("/projects/new", data={
+        "name": "Launch", "client": str(client_id), "start_date": "2030-05-01",
+        "end_date": "2030-05-02"})
+    assert created.status_code in (302, 303), created.get_data(as_text=True)[:400]
+    project_id = int(created.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    page = manager_client.get(f"/projects/{project_id}")
+    assert texts(page, "#project-team .team-who strong") == ["Alice Martin"]
+    assert attr(page, f"#project-team-{alice}-role", "value") == "Lead"
+    # The manager is not on the team: the discussion says who takes part, not its messages.
+    assert words(one(page, "#discussion-title")) == "Team discussion"
+    assert "Alice Martin" in words(one(page, ".discussion-people"))
+    assert not find(page, "#discussion-form")
+    # Adding oneself to the project's team opens the discussion; the client's team stays.
+    added = manager_client.post(f"/projects/{project_id}/team/new", htmx=True,
+                                data={"member": "manager@example.com"})
+    assert added.status_code == 200 and added.headers["HX-Trigger"]
+    assert find(manager_client.get(f"/projects/{project_id}"), "#discussion-form")
+    with app.app_context():
+        assert [m.user_id for m in services.members("client", client_id)] == [alice]
+    assert find(manager_client.get(f"/projects/{project_id}/thread", htmx=True), "#discussion")
+    assert manager_id

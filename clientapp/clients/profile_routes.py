@@ -109,7 +109,7 @@ class ClientProfile(sections.Page):
     id_arg = "client_id"
     owner_name = "client"
     sections = (InfoSection(), ContactsSection(),
-                TeamSection("client", "clients.profile", "client_id"), ProjectsSection(),
+                TeamSection("client", "clients.profile", "clients.profile", "client_id"), ProjectsSection(),
                 InteractionsSection())
 
     def load(self, client_id):

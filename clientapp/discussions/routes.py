@@ -58,16 +58,22 @@ def _mark_read(project: Project, messages) -> None:
         db.session.commit()
 
 
-def _thread(project: Project, status: int = 200, body: str = "", error: str | None = None,
-            send_key: str | None = None):
+def thread_context(project: Project, body: str = "", error: str | None = None,
+                   send_key: str | None = None) -> dict:
+    """What the discussion's section shows to the current user; opening it marks it read."""
     allowed = services.takes_part(project.id, current_user)
     messages, has_earlier = services.latest(project.id) if allowed else ([], False)
-    context = dict(project=project, allowed=allowed, messages=messages,
-                   has_earlier=has_earlier, participants=services.participants(project.id),
-                   last_id=max((m.id for m in messages), default=0), body=body, error=error,
-                   send_key=send_key or services.new_send_key(), poll_seconds=POLL_SECONDS)
-    if allowed and status == 200:
+    if allowed:
         _mark_read(project, messages)
+    return dict(project=project, allowed=allowed, messages=messages, has_earlier=has_earlier,
+                participants=services.participants(project.id),
+                last_id=max((m.id for m in messages), default=0), body=body, error=error,
+                send_key=send_key or services.new_send_key(), poll_seconds=POLL_SECONDS)
+
+
+def _thread(project: Project, status: int = 200, body: str = "", error: str | None = None,
+            send_key: str | None = None):
+    context = thread_context(project, body, error, send_key)
     return render(SECTION if wants_fragment() else PAGE, None, status=status, **context)
 
 

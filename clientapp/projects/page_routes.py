@@ -6,9 +6,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .. import sections
+from ..discussions.section import DiscussionSection
 from ..extensions import db
 from ..htmx import redirect_htmx, wants_fragment
 from ..security import role_required
+from ..teams.section import TeamSection
 from . import services
 from .blueprint import bp
 from .forms import AddStaffForm, DetailsForm, NotesForm, client_options, form_values
@@ -131,7 +133,9 @@ class ProjectPage(sections.Page):
     endpoint = "projects.project_page"
     id_arg = "project_id"
     owner_name = "project"
-    sections = (DetailsSection(), NotesSection(), StaffSection())
+    sections = (DetailsSection(), NotesSection(), StaffSection(),
+                TeamSection("project", "projects.project_page", "projects.project", "project_id"),
+                DiscussionSection())
 
     def load(self, project_id):
         return get_project(project_id)

@@ -215,12 +215,15 @@ FIELDS = ("name", "client", "start_date", "end_date", "start_time", "end_time", 
 
 def create_project(values: dict, created_by_id: int | None = None) -> Project:
     """A new project from `values` (FIELDS; "client" a Client or None); a project for a
-    client records project.created on that client."""
+    client records project.created on that client and starts with the client's team."""
+    from ..teams.services import copy_client_team
+
     project = Project(created_by_id=created_by_id, **values)
     db.session.add(project)
     db.session.flush()
     if project.client is not None:
         record(EventKind.PROJECT_CREATED, project.client, project=project.id, name=project.name)
+        copy_client_team(project.client_id, project.id)  # its team, switches included
     return project
 
 

@@ -23,13 +23,14 @@ class TeamSection(sections.ItemSection):
     name = "team"
     template = "teams/sections/team.html"
 
-    def __init__(self, kind: str, endpoint: str, id_arg: str):
+    def __init__(self, kind: str, page_endpoint: str, routes: str, id_arg: str):
         self.kind = kind  # "client" or "project"
-        self.endpoint = endpoint  # the page's endpoint; its items' routes extend it
+        self.page_endpoint = page_endpoint  # the page's own view
+        self.routes = routes  # what sections.register named the page's routes after
         self.id_arg = id_arg
 
     def context(self, owner):
-        return {"kind": self.kind, "endpoint": self.endpoint,
+        return {"kind": self.kind, "page_endpoint": self.page_endpoint, "routes": self.routes,
                 "ids": {self.id_arg: owner.id},
                 "members": services.members(self.kind, owner.id),
                 "item_form": None, "item_editing": None, "saved": None, "removed": None,
