@@ -6,5 +6,5 @@ from .staff.models import StaffMember  # noqa: F401
 from .imports import models  # noqa: F401  import jobs, rows, issues
 from .contacts.models import Contact  # noqa: F401
 from .activity.models import Event  # noqa: F401
-from .teams.models import ClientTeamMember, ProjectTeamMember  # noqa: F401
+from .teams.models import ClientTeamMember, ProjectTeamChange, ProjectTeamMember  # noqa: F401
 from .discussions.models import Message, ReadMark  # noqa: F401

@@ -157,26 +157,33 @@ def test_a_new_project_copies_the_client_team_and_later_changes_stay_apart(app, 
         assert len(services.members("client", client_id)) == 2
 
 
-def test_apply_to_upcoming_projects(app, manager_client, client_id, alice):
+def test_apply_to_upcoming_projects(app, manager_client, client_id, alice, manager_id):
     today = date.today()
     upcoming = add_project(app, client_id, "Next month", start=today + timedelta(days=30))
     undated = add_project(app, client_id, "Some day")
+    changed = add_project(app, client_id, "Changed", start=today + timedelta(days=60))
     past = add_project(app, client_id, "Last year", start=today - timedelta(days=365),
                        end=today - timedelta(days=360))
     with app.app_context():
         db.session.add(ProjectTeamMember(project_id=upcoming, user_id=alice, role="Old role"))
         db.session.add(ClientTeamMember(client_id=client_id, user_id=alice, role="Lead"))
         db.session.commit()
+    # Someone gives "Changed" a team of its own, on its page.
+    manager_client.post(f"/projects/{changed}/team/new", data={"member": "manager@example.com"})
     page = manager_client.get(f"/clients/{client_id}")
     assert texts(page, "#client-team a.button-small")[-1] == "Apply to upcoming projects"
     dialog = manager_client.get(f"/clients/{client_id}/team/apply", htmx=True)
-    assert texts(dialog, "dialog li") == [f"Next month · {fmt(today + timedelta(days=30))}",
-                                          "Some day"]
+    lists = find(dialog, "dialog ul")
+    assert [words(li) for li in lists[0].css("li")] == [
+        f"Next month · {fmt(today + timedelta(days=30))}", "Some day"]
+    assert [words(li) for li in lists[1].css("li")] == [
+        f"Changed · {fmt(today + timedelta(days=60))}"]
     done = manager_client.post(f"/clients/{client_id}/team/apply", htmx=True)
     assert "given to 2 upcoming projects" in done.get_data(as_text=True)
     with app.app_context():
-        assert [(m.role) for m in services.members("project", upcoming)] == ["Lead"]
-        assert [(m.role) for m in services.members("project", undated)] == ["Lead"]
+        assert [m.role for m in services.members("project", upcoming)] == ["Lead"]
+        assert [m.role for m in services.members("project", undated)] == ["Lead"]
+        assert [m.user_id for m in services.members("project", changed)] == [manager_id]
         assert services.members("project", past) == []
     assert kinds(app, client_id)[-1] == "team.applied"
 

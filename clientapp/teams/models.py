@@ -47,3 +47,14 @@ class ProjectTeamMember(TeamMember, db.Model):
 
     project_id: Mapped[int] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ProjectTeamChange(db.Model):
+    """A project whose team someone changed by hand: "Apply to upcoming projects" leaves
+    its team alone (as project defaults leave a value changed for the project)."""
+
+    __tablename__ = "project_team_changes"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

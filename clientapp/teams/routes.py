@@ -30,8 +30,9 @@ def team_apply(client_id: int):
     client = get_client(client_id)
     back = url_for("clients.profile", client_id=client.id)
     if request.method == "GET":
+        projects, kept = services.upcoming_projects(client.id, today())
         return render("teams/apply.html", "apply_dialog", modal=wants_fragment(),
-                      client=client, projects=services.upcoming_projects(client.id, today()),
+                      client=client, projects=projects, kept=kept,
                       next_path=referrer_path() or back)
     count = services.apply_to_upcoming(client, today())
     db.session.commit()

@@ -42,7 +42,7 @@ class TeamSection(sections.ItemSection):
             return 0
         from .routes import today
 
-        return len(services.upcoming_projects(owner.id, today()))
+        return len(services.upcoming_projects(owner.id, today())[0])
 
     def load_item(self, owner, item_id):
         found = services.member(self.kind, owner.id, item_id)

@@ -11,7 +11,7 @@ from ..activity import EventKind, record
 from ..auth.models import User
 from ..extensions import db
 from ..projects.models import Project
-from .models import ROLE_MAX, ClientTeamMember, ProjectTeamMember
+from .models import ROLE_MAX, ClientTeamMember, ProjectTeamChange, ProjectTeamMember
 
 MODELS = {"client": (ClientTeamMember, "client_id"), "project": (ProjectTeamMember, "project_id")}
 _NAMED_EMAIL = re.compile(r"<([^<>]+)>\s*$")
@@ -70,8 +70,11 @@ def clean_role(role: str | None) -> tuple[str | None, str | None]:
     return role, None
 
 
-def _client_of(kind: str, owner) -> int | None:
-    return owner.id if kind == "client" else None
+def _changed(kind: str, owner) -> None:
+    """A project's team changed by hand is its own from now on."""
+    if kind == "project" and db.session.get(ProjectTeamChange, owner.id) is None:
+        db.session.add(ProjectTeamChange(project_id=owner.id))
+        db.session.flush()
 
 
 def add(kind: str, owner, user: User, role: str | None = None, in_discussions: bool = True):
@@ -80,6 +83,7 @@ def add(kind: str, owner, user: User, role: str | None = None, in_discussions: b
                   in_discussions=in_discussions)
     db.session.add(added)
     db.session.flush()
+    _changed(kind, owner)
     if kind == "client":
         record(EventKind.TEAM_MEMBER_ADDED, owner, user=user.id, name=user.name, role=role)
     return added
@@ -96,6 +100,7 @@ def change(kind: str, owner, item, role: str | None, in_discussions: bool) -> bo
         return False
     item.role, item.in_discussions = role, in_discussions
     db.session.flush()
+    _changed(kind, owner)
     if kind == "client":
         record(EventKind.TEAM_MEMBER_CHANGED, owner, user=item.user_id, name=item.user.name,
                changes=changes)
@@ -106,6 +111,7 @@ def remove(kind: str, owner, item) -> None:
     name, user_id = item.user.name, item.user_id
     db.session.delete(item)
     db.session.flush()
+    _changed(kind, owner)
     if kind == "client":
         record(EventKind.TEAM_MEMBER_REMOVED, owner, user=user_id, name=name)
 
@@ -120,17 +126,23 @@ def copy_client_team(client_id: int | None, project_id: int) -> None:
     db.session.flush()
 
 
-def upcoming_projects(client_id: int, today: date) -> list[Project]:
-    """The client's projects that have not started: what "Apply to upcoming projects" changes."""
-    return db.session.scalars(
+def upcoming_projects(client_id: int, today: date) -> tuple[list[Project], list[Project]]:
+    """The client's projects that have not started: those "Apply to upcoming projects" gives
+    the client's team to, and those it leaves alone (their team was changed by hand)."""
+    projects = db.session.scalars(
         select(Project).where(Project.client_id == client_id, Project.archived_at.is_(None),
                               or_(Project.start_date.is_(None), Project.start_date > today))
         .order_by(Project.start_date.nulls_last(), Project.id)).all()
+    changed = set(db.session.scalars(select(ProjectTeamChange.project_id).where(
+        ProjectTeamChange.project_id.in_([p.id for p in projects]))))
+    return ([p for p in projects if p.id not in changed],
+            [p for p in projects if p.id in changed])
 
 
 def apply_to_upcoming(client, today: date) -> int:
-    """Give the client's current team to each of its upcoming projects, in place of theirs."""
-    projects = upcoming_projects(client.id, today)
+    """Give the client's current team to each of its upcoming projects whose team nobody
+    changed, in place of the one they got at creation."""
+    projects, _kept = upcoming_projects(client.id, today)
     for project in projects:
         db.session.execute(delete(ProjectTeamMember)
                            .where(ProjectTeamMember.project_id == project.id))

@@ -38,6 +38,16 @@ def upgrade():
         batch_op.create_index('ix_project_team_members_user', ['user_id', 'in_discussions'])
 
     op.create_table(
+        'project_team_changes',
+        sa.Column('project_id', sa.Integer(), nullable=False),
+        sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['project_id'], ['projects.id'],
+                                name=op.f('fk_project_team_changes_project_id_projects'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('project_id', name=op.f('pk_project_team_changes')),
+    )
+
+    op.create_table(
         'discussion_messages',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('project_id', sa.Integer(), nullable=False),
@@ -77,5 +87,6 @@ def upgrade():
 def downgrade():
     op.drop_table('discussion_reads')
     op.drop_table('discussion_messages')
+    op.drop_table('project_team_changes')
     op.drop_table('project_team_members')
     op.drop_table('client_team_members')
