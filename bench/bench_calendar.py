@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench_clients import database, wsgi_timer  # noqa: E402
+from signin import session_cookie  # noqa: E402
 
 MONTH = date(2028, 6, 1)
 IN_MONTH = 2000
@@ -78,25 +79,6 @@ def fill(app, others: int) -> None:
         db.session.commit()
 
 
-def signed_in_cookie(app, user_id: int) -> str:
-    """The cookie of a session opened as the sign-in page opens one (a user_sessions row)."""
-    from flask import session
-
-    from clientapp.auth import sessions
-    from clientapp.auth.models import User
-    from clientapp.extensions import db
-
-    client = app.test_client()
-    with app.test_request_context():
-        sessions.sign_in(db.session.get(User, user_id))
-        db.session.commit()
-        values = dict(session)
-    with client.session_transaction() as sess:
-        sess.update(values)
-    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
-    return f"{cookie.key}={cookie.value}"
-
-
 def build(url: str, others: int) -> None:
     import logging
 
@@ -131,7 +113,7 @@ def run(others: int, runs: int, rounds: int, server: str | None) -> dict:
         with app.app_context():
             user_id = create_user("Bench", "bench@example.com", "bench password 1", "admin").id
             db.session.commit()
-        call = wsgi_timer(app, signed_in_cookie(app, user_id))
+        call = wsgi_timer(app, session_cookie(app, user_id))
         base = f"/calendar?year={MONTH.year}&month={MONTH.month}"
         pages = {"month": base, "month, one client": base + "&client=7",
                  "week": base + "&view=week&day=14", "busiest day": base + "&view=day&day=15"}

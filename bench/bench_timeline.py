@@ -25,7 +25,8 @@ from datetime import datetime, timedelta, timezone
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bench_clients import database, fill  # noqa: E402
+from bench_clients import database, fill, wsgi_timer  # noqa: E402
+from signin import session_cookie  # noqa: E402
 
 BUDGETS_MS = {"profile with the timeline": 15, "Load more": 10, "dashboard": 30}
 KINDS = ("interaction.note", "interaction.call", "interaction.email", "interaction.meeting",
@@ -83,48 +84,6 @@ def build(url: str, clients: int, entries: int) -> None:
         db.engine.dispose()
 
 
-def session_cookie(app, user_id: int) -> str:
-    """The cookie of a session signed in as the app signs people in (a session row)."""
-    from flask import session
-
-    from clientapp.auth import sessions
-    from clientapp.auth.models import User
-    from clientapp.extensions import db
-
-    client = app.test_client()
-    with app.test_request_context():
-        sessions.sign_in(db.session.get(User, user_id))
-        db.session.commit()
-        values = dict(session)
-    with client.session_transaction() as sess:
-        sess.update(values)
-    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
-    return f"{cookie.key}={cookie.value}"
-
-
-def timer(app, cookie: str):
-    from werkzeug.test import EnvironBuilder
-
-    def call(path: str, htmx: bool = False) -> float:
-        headers = {"Cookie": cookie}
-        if htmx:
-            headers["HX-Request"] = "true"
-        environ = EnvironBuilder(path=path, headers=headers).get_environ()
-        status = []
-        began = time.perf_counter()
-        chunks = app(environ, lambda s, h, e=None: status.append(s))
-        for _ in chunks:
-            pass
-        if hasattr(chunks, "close"):
-            chunks.close()
-        elapsed = time.perf_counter() - began
-        if not status[0].startswith("200"):
-            raise RuntimeError(f"{path} answered {status[0]}")
-        return elapsed
-
-    return call
-
-
 def median_ms(call, path, runs, rounds, htmx=False) -> float:
     for _ in range(10):
         call(path, htmx)
@@ -177,7 +136,7 @@ def main(argv=None) -> None:
                     break
                 if seen in (500, args.entries // 2, args.entries - 1000) or not cursors:
                     cursors.append(str(before))
-        call = timer(app, session_cookie(app, user_id))
+        call = wsgi_timer(app, session_cookie(app, user_id))
         figures = {
             "profile with the timeline": median_ms(call, f"/clients/{busy}", args.runs,
                                                    args.rounds),

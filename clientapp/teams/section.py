@@ -30,12 +30,12 @@ class TeamSection(sections.ItemSection):
         self.id_arg = id_arg
 
     def context(self, owner):
+        members = services.members(self.kind, owner.id)
         return {"kind": self.kind, "page_endpoint": self.page_endpoint, "routes": self.routes,
-                "ids": {self.id_arg: owner.id},
-                "members": services.members(self.kind, owner.id),
+                "ids": {self.id_arg: owner.id}, "members": members,
                 "item_form": None, "item_editing": None, "saved": None, "removed": None,
                 "error_for": None, "error": None,
-                "upcoming": self._upcoming(owner)}
+                "upcoming": self._upcoming(owner) if members else 0}
 
     def _upcoming(self, owner) -> int:
         if self.kind != "client" or not self.may_edit(owner):
