@@ -1,7 +1,5 @@
 """A client's profile, its Basic information edited in place, and the full Create and Edit
 pages: every route as a page and as an htmx fragment, who may do what."""
-import html
-import re
 from datetime import date, datetime, timezone
 
 from sqlalchemy import select
@@ -11,11 +9,11 @@ from clientapp.extensions import db
 
 from .conftest import assert_fragment, assert_page, make_user, sign_in
 from .factories import add_client, add_project, load_client as load
+from .html import attr, find, one, text_of
 
 
 def version_of(response) -> str:
-    return re.search(r'name="version" type="hidden" value="(\d+)"',
-                     response.get_data(as_text=True)).group(1)
+    return attr(response, "input[name=version]", "value")
 
 
 def edit_data(app, client_id, **changes) -> dict:
@@ -26,10 +24,6 @@ def edit_data(app, client_id, **changes) -> dict:
             "phone": client.phone or "", "version": str(client.version)}
     data.update(changes)
     return data
-
-
-def text_of(response) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
 # --- the profile -----------------------------------------------------------------------
@@ -63,7 +57,7 @@ def test_profile_lists_projects_newest_first(app, admin_client):
     add_project(app, client_id, "Autumn show", date(2024, 10, 5))
     add_project(app, client_id, "Not scheduled yet")
     add_project(app, other_id, "Someone else's")
-    from .html import texts
+    from .html import attr, find, one, text_of, texts
 
     response = admin_client.get(f"/clients/{client_id}")
     body = response.get_data(as_text=True)
@@ -136,10 +130,9 @@ def test_info_save_swaps_back_the_updated_view(app, admin_client):
 
 def test_header_refreshes_itself_after_a_save(app, admin_client):
     client_id = add_client(app)
-    body = admin_client.get(f"/clients/{client_id}").get_data(as_text=True)
-    head = re.search(r'<div id="profile-head"[^>]*>', body).group(0)
-    assert 'hx-trigger="clientUpdated from:body"' in head
-    assert f'hx-get="/clients/{client_id}"' in head and 'hx-select="#profile-head"' in head
+    head = one(admin_client.get(f"/clients/{client_id}"), "#profile-head").attributes
+    assert head["hx-trigger"] == "clientUpdated from:body"
+    assert (head["hx-get"], head["hx-select"]) == (f"/clients/{client_id}", "#profile-head")
 
 
 def test_info_save_without_javascript_redirects_to_the_profile(app, admin_client):
@@ -312,8 +305,12 @@ def test_archived_profile_shows_its_banner_and_everything_else(app, admin_client
     assert "Archived on Mar 14, 2025." in body
     assert "Reason: Stopped trading\nin 2025" in body
     assert "Last show" in body and "Code: OLD" in body and "Basic information" in body
-    assert re.search(rf'<form method="post" action="/clients/{client_id}/unarchive"[^>]*>\s*'
-                     r'<input type="hidden" name="csrf_token"', body)
+    # Unarchive, in the banner and in the menu: each a POST carrying its CSRF token.
+    forms = find(response, f"form[action='/clients/{client_id}/unarchive']")
+    assert len(forms) == 2
+    for form in forms:
+        assert form.attributes["method"] == "post"
+        assert form.css_first("input[name=csrf_token]").attributes["value"]
     assert ">Unarchive</button>" in body
     assert_fragment(admin_client.get(f"/clients/{client_id}", htmx=True), "profile")
 
