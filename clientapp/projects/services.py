@@ -70,9 +70,7 @@ def when_condition(when: str, day: date):
     if when == "upcoming":
         return and_(active, or_(Project.start_date.is_(None), Project.start_date > day))
     if when == "ongoing":
-        return and_(active, Project.start_date <= day,
-                    or_(Project.end_date >= day,
-                        and_(Project.end_date.is_(None), Project.start_date == day)))
+        return or_(*ongoing_parts(day))
     if when == "past":
         return and_(active, Project.start_date < day, _end() < day)
     return active
@@ -82,6 +80,14 @@ def when_condition(when: str, day: date):
 LIST_ROW = Bundle("project", Project.id, Project.name, Project.start_date, Project.end_date,
                   Project.start_time, Project.end_time, Project.location, Project.archived_at,
                   Project.client_id, Client.name.label("client_name"))
+
+
+def ongoing_parts(day: date) -> tuple:
+    """The Ongoing tab as two index ranges: the end dates from today on whose start is today
+    or before, and the one-day projects (no end date) of today."""
+    active = Project.archived_at.is_(None)
+    return (and_(active, Project.end_date >= day, Project.start_date <= day),
+            and_(active, Project.end_date.is_(None), Project.start_date == day))
 
 
 def project_query(params: Params, day: date, when: str | None = None):
@@ -135,16 +141,16 @@ def tab_counts(params: Params, day: date) -> dict:
                 .scalar_subquery()
 
         active = Project.archived_at.is_(None)
-        total, archived, undated, upcoming, ongoing = db.session.execute(select(
+        total, archived, undated, upcoming, ongoing, ongoing_today = db.session.execute(select(
             count(), count(when_condition("archived", day)),
             # Upcoming as two index ranges (an OR is read as one long range on PostgreSQL).
             count(active, Project.start_date.is_(None)),
             count(active, Project.start_date > day),
-            # The same index range as the Ongoing tab's list.
-            select(func.count()).select_from(_narrow(select(Project.id), params, day,
-                                                     "ongoing").subquery()).scalar_subquery(),
+            # Ongoing, as its two index ranges.
+            *(count(part) for part in ongoing_parts(day)),
         )).one()
-        counts = {"archived": archived, "upcoming": undated + upcoming, "ongoing": ongoing}
+        counts = {"archived": archived, "upcoming": undated + upcoming,
+                  "ongoing": ongoing + ongoing_today}
     counts["all"] = total - counts["archived"]
     counts["past"] = counts["all"] - counts["upcoming"] - counts["ongoing"]
     return counts

@@ -93,3 +93,36 @@ def test_create_a_project_for_a_client_and_staff_it(live_server, signed_in, axe)
     expect(page.get_by_text("No projects here.")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/projects\?client=\d+$"))
     axe(page, "projects list filtered by a client")
+
+
+def test_projects_pages_on_a_phone(live_server, signed_in, axe):
+    """390 px wide: nothing on the projects pages widens the page (tables scroll inside
+    their own box), and they stay accessible."""
+    from datetime import date
+
+    from ..factories import add_project, assign_staff
+    from .test_foundation_journey import assert_no_sideways_scroll
+
+    app = live_server.app
+    client_id = add_client(app, name="Alpha Consulting Group International")
+    project_id = add_project(app, client_id, "A rather long project name for a small screen",
+                             date(2030, 7, 1), date(2030, 7, 3),
+                             location="1 High Street\nLondon")
+    other_id = add_project(app, None, "Overlapping", date(2030, 7, 2))
+    staff_id = add_staff(app, "Sam Waiter", role="Waiter")
+    assign_staff(app, project_id, staff_id)
+    assign_staff(app, other_id, staff_id)
+    page = signed_in("admin")
+    page.set_viewport_size({"width": 390, "height": 844})
+    base = live_server.url
+    for path, label in (("/projects", "projects list"), (f"/projects/{project_id}", "project page"),
+                        ("/projects/new", "new project"), (f"/clients/{client_id}", "profile"),
+                        ("/", "dashboard")):
+        page.goto(base + path)
+        assert_no_sideways_scroll(page, label)
+        axe(page, f"{label} on a phone")
+    page.goto(f"{base}/projects/{project_id}")
+    expect(page.locator(".conflict")).to_contain_text("Overlapping")
+    page.get_by_role("button", name="Add staff").click()
+    expect(page.get_by_label("Staff member")).to_be_focused()
+    assert_no_sideways_scroll(page, "add staff")
