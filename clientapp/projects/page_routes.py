@@ -6,6 +6,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .. import sections
+from ..defaults.section import DefaultsSection
 from ..extensions import db
 from ..htmx import redirect_htmx, wants_fragment
 from ..security import role_required
@@ -99,6 +100,15 @@ class NotesSection(sections.Section):
         return _save(form, project)
 
 
+def excluded_message(refused) -> str:
+    from flask_babel import gettext as _
+
+    if refused.reason:
+        return _("%(name)s is excluded from this client's projects: %(reason)s",
+                 name=refused.staff.name, reason=refused.reason)
+    return _("%(name)s is excluded from this client's projects.", name=refused.staff.name)
+
+
 class StaffSection(sections.Section):
     """Who works the project; its "form" is Add staff (one active staff member)."""
 
@@ -107,8 +117,11 @@ class StaffSection(sections.Section):
 
     def context(self, project):
         # The active staff not on the project yet, when the Add form shows.
+        from ..defaults.services import excluded_from
+
         return {"members": services.staffing(project), "added": None, "removed": None,
-                "choices": services.active_staff(project) if _editing(self) else []}
+                "choices": services.active_staff(project) if _editing(self) else [],
+                "excluded": excluded_from(project) if _editing(self) else {}}
 
     def form(self, project):
         return AddStaffForm(formdata=None)
@@ -119,7 +132,11 @@ class StaffSection(sections.Section):
     def save(self, project, form):
         if not form.validate():
             return sections.Saved(422)
-        services.assign(project, form.member, added_by_id=current_user.id)
+        try:
+            services.assign(project, form.member, added_by_id=current_user.id)
+        except services.Excluded as refused:
+            form.staff.errors.append(excluded_message(refused))
+            return sections.Saved(422)
         return sections.Saved(data={"added": form.member.name,
                                     "members": services.staffing(project)},
                               trigger="projectStaffed")
@@ -132,6 +149,7 @@ class ProjectPage(sections.Page):
     id_arg = "project_id"
     owner_name = "project"
     sections = (DetailsSection(), NotesSection(), StaffSection())
+    sections += (DefaultsSection("project"),)  # Project settings (issue 11)
 
     def load(self, project_id):
         return get_project(project_id)
