@@ -446,3 +446,56 @@ def test_excluding_someone_staffed_on_upcoming_projects_asks_to_remove_them(
 def test_writes_need_csrf(app, manager_client, client_id):
     assert manager_client.post(f"/clients/{client_id}/defaults/exclude", csrf=False,
                                data={"staff": "1"}).status_code == 400
+
+
+# --- A change of client -----------------------------------------------------------------------
+
+def details(app, project_id, **changes):
+    with app.app_context():
+        project = db.session.get(Project, project_id)
+        data = {"name": project.name, "client": str(project.client_id or ""),
+                "start_date": project.start_date.isoformat() if project.start_date else "",
+                "end_date": "", "start_time": "", "end_time": "",
+                "location": project.location or "", "version": str(project.version)}
+    data.update(changes)
+    return data
+
+
+def test_changing_the_client_asks_whether_to_take_its_defaults(app, manager_client, client_id,
+                                                                upload_dir):
+    other = add_client(app, "Other")
+    save_part(manager_client, other, "notes", notes="Other's notes")
+    project_id = new_project(manager_client, client_id)
+    asked = manager_client.post(f"/projects/{project_id}/details", htmx=True,
+                                data=details(app, project_id, client=str(other)))
+    assert asked.status_code == 200
+    assert one(asked, "#client-change-question") is not None
+    with app.app_context():
+        assert db.session.get(Project, project_id).client_id == client_id  # not yet
+    kept = manager_client.post(f"/projects/{project_id}/details", htmx=True,
+                               data={**details(app, project_id, client=str(other)),
+                                     "take_defaults": "no"})
+    assert_fragment(kept, "project-details")
+    with app.app_context():
+        project = db.session.get(Project, project_id)
+        assert project.client_id == other and project.notes is None
+    back = manager_client.post(f"/projects/{project_id}/details", htmx=True,
+                               data={**details(app, project_id, client=str(client_id)),
+                                     "take_defaults": "no"})
+    assert back.status_code == 200
+    taken = manager_client.post(f"/projects/{project_id}/details", htmx=True,
+                                data={**details(app, project_id, client=str(other)),
+                                      "take_defaults": "yes"})
+    assert taken.status_code == 200
+    with app.app_context():
+        assert db.session.get(Project, project_id).notes == "Other's notes"
+
+
+def test_a_started_projects_client_change_asks_nothing(app, manager_client, client_id):
+    other = add_client(app, "Other")
+    project_id = add_project(app, client_id, "Running", start=date.today() - timedelta(days=1))
+    response = manager_client.post(f"/projects/{project_id}/details", htmx=True,
+                                   data=details(app, project_id, client=str(other)))
+    assert response.status_code == 200 and not find(response, "#client-change-question")
+    with app.app_context():
+        assert db.session.get(Project, project_id).client_id == other

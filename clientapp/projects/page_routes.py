@@ -67,7 +67,7 @@ class DetailsSection(sections.Section):
 
     def context(self, project):
         # The picker's first clients, when the form shows.
-        return {"saved": False,
+        return {"saved": False, "client_change": None,
                 "options": client_options(None, project.client) if _editing(self) else []}
 
     def form(self, project):
@@ -77,7 +77,18 @@ class DetailsSection(sections.Section):
         return DetailsForm()
 
     def save(self, project, form):
+        before, upcoming = project.client_id, project.status(services.today()) == "upcoming"
         saved = _save(form, project)
+        if saved.status is None and upcoming and before is not None \
+                and project.client_id not in (None, before):
+            # Another client, before the project starts: take its defaults? (issue 11)
+            from ..defaults.services import take_client_defaults
+
+            answer = request.form.get("take_defaults")
+            if answer not in ("yes", "no"):
+                saved = sections.Saved(200, {"client_change": project.client})
+            elif answer == "yes":
+                take_client_defaults(project)
         if saved.status is not None:
             saved.data["options"] = client_options(None, form.client_choice())
         return saved
