@@ -499,3 +499,17 @@ def test_a_started_projects_client_change_asks_nothing(app, manager_client, clie
     assert response.status_code == 200 and not find(response, "#client-change-question")
     with app.app_context():
         assert db.session.get(Project, project_id).client_id == other
+
+
+def test_the_newest_documents_show_and_show_all_brings_the_rest(app, manager_client,
+                                                                 client_id, upload_dir):
+    upload(manager_client, client_id, {f"doc-{i:02}.txt": b"text" for i in range(25)})
+    page = manager_client.get(f"/clients/{client_id}")
+    names = texts(page, "#client-defaults table.documents th[scope=row]")
+    assert len(names) == 20 and names[0] == "doc-24.txt"
+    assert "Show all 25 documents" in texts(page, "#client-defaults a")
+    everything = manager_client.get(f"/clients/{client_id}/defaults?documents=all", htmx=True)
+    assert_fragment(everything, "client-defaults")
+    assert len(texts(everything, "table.documents th[scope=row]")) == 25
+    assert len(texts(manager_client.get(f"/clients/{client_id}?documents=all"),
+                     "#client-defaults table.documents th[scope=row]")) == 25

@@ -86,6 +86,38 @@ class ReportsForm(_PartForm):
         return True
 
 
+DOCUMENTS_SHOWN = 20  # the newest; "Show all" brings the others
+
+
+def document_rows(kind: str, owner_id: int, limit: int | None) -> list[dict]:
+    """What the documents table shows, newest first: plain rows (not objects the session
+    tracks), formatted once per distinct size, type and day (a client may hold hundreds)."""
+    from flask_babel import format_date, get_timezone
+
+    from ..documents.models import Document, StoredFile
+    from ..documents.routes import document_type, filesize
+
+    column = Document.client_id if kind == "client" else Document.project_id
+    found = db.session.execute(
+        services.select(Document.id, Document.name, Document.created_at, StoredFile.size,
+                        StoredFile.content_type)
+        .join(StoredFile, StoredFile.id == Document.file_id)
+        .where(column == owner_id).order_by(Document.id.desc()).limit(limit)).all()
+    zone, days, types, sizes = get_timezone(), {}, {}, {}
+    rows = []
+    for doc_id, name, created_at, size, content_type in found:
+        day = created_at.astimezone(zone).date()
+        if day not in days:
+            days[day] = format_date(day)
+        if content_type not in types:
+            types[content_type] = document_type(content_type)
+        if size not in sizes:
+            sizes[size] = filesize(size)
+        rows.append({"id": doc_id, "name": name, "size": sizes[size],
+                     "type": types[content_type], "date": days[day]})
+    return rows
+
+
 def requested_part() -> str:
     part = request.values.get("part") or ""
     if part not in FORM_PARTS:
@@ -105,7 +137,11 @@ class DefaultsSection(sections.Section):
         client_id = owner.id if self.kind == "client" else owner.client_id
         data = {"kind": self.kind, "owner": owner, "part": None, "renaming": None,
                 "excluding": False, "confirm": None, "errors": [], "saved": None,
-                "documents": services.documents(self.kind, owner.id), "templates": [],
+                "documents": document_rows(self.kind, owner.id,
+                                           None if request.args.get("documents") == "all"
+                                           else DOCUMENTS_SHOWN),
+                "document_count": services.document_count(self.kind, owner.id),
+                "templates": [],
                 "ids": {f"{self.kind}_id": owner.id}, "choices": [],
                 "rename_value": None, "rename_error": None, "staff_value": None,
                 "staff_error": None, "reason_value": None, "reason_error": None,

@@ -5,7 +5,7 @@ A project's location and notes are its own columns; its field reports, excluded 
 "changed for this project" marks are its ProjectSettings row."""
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from ..activity import EventKind, record
 from ..documents import storage
@@ -35,6 +35,12 @@ def documents(kind: str, owner_id: int) -> list[Document]:
     column = Document.client_id if kind == "client" else Document.project_id
     return db.session.scalars(select(Document).where(column == owner_id)
                               .order_by(Document.id)).all()
+
+
+def document_count(kind: str, owner_id: int) -> int:
+    column = Document.client_id if kind == "client" else Document.project_id
+    return db.session.scalar(select(func.count()).select_from(Document)
+                             .where(column == owner_id))
 
 
 def document(kind: str, owner_id: int, document_id: int) -> Document | None:
