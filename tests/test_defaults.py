@@ -513,3 +513,29 @@ def test_the_newest_documents_show_and_show_all_brings_the_rest(app, manager_cli
     assert len(texts(everything, "table.documents th[scope=row]")) == 25
     assert len(texts(manager_client.get(f"/clients/{client_id}?documents=all"),
                      "#client-defaults table.documents th[scope=row]")) == 25
+
+
+def test_a_projects_own_exclusions(app, manager_client, client_id):
+    staff_id = add_staff(app, "Dana")
+    project_id = new_project(manager_client, client_id)
+    assign_staff(app, project_id, staff_id)
+    asked = manager_client.post(f"/projects/{project_id}/settings/exclude", htmx=True,
+                                data={"staff": staff_id, "reason": "<script>x</script>"})
+    assert asked.status_code == 200 and find(asked, "#project-exclude-form li")
+    done = manager_client.post(f"/projects/{project_id}/settings/exclude", htmx=True,
+                               data={"staff": staff_id, "reason": "<script>x</script>",
+                                     "remove": "yes"})
+    assert_fragment(done, "project-settings")
+    assert "<script>x</script>" in words(one(done, "#project-settings"))
+    assert "Changed for this project" in texts(done, "#project-settings .badge")
+    assert count(app, Assignment) == 0
+    with app.app_context():
+        assert services.excluded_from(db.session.get(Project, project_id)) == {
+            staff_id: "<script>x</script>"}
+    back = manager_client.post(f"/projects/{project_id}/settings/excluded/{staff_id}/remove",
+                               htmx=True)
+    assert back.status_code == 200
+    assert manager_client.post(f"/projects/{project_id}/settings/excluded/{staff_id}/remove",
+                               htmx=True).status_code == 404
+    reset = manager_client.post(f"/projects/{project_id}/settings/excluded/reset", htmx=True)
+    assert texts(reset, "#project-settings .badge") == ["From client defaults"] * 5

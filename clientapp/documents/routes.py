@@ -1,6 +1,8 @@
 """Downloading a document: signed-in users only (the app's gate), always as an attachment
 with the type its content proved and nosniff, so a browser never renders it in place."""
-from flask import Blueprint, send_file
+import os
+
+from flask import Blueprint, abort, send_file
 from flask_babel import format_decimal, lazy_gettext as _l
 
 from ..extensions import db
@@ -13,7 +15,10 @@ bp = Blueprint("documents", __name__, url_prefix="/documents")
 @bp.get("/<id:document_id>")
 def download(document_id: int):
     doc = db.get_or_404(Document, document_id)
-    response = send_file(storage.path_of(doc.file), mimetype=doc.file.content_type,
+    path = storage.path_of(doc.file)
+    if not os.path.exists(path):  # lost from the disk (a restore without its uploads)
+        abort(404)
+    response = send_file(path, mimetype=doc.file.content_type,
                          as_attachment=True, download_name=doc.name, conditional=False,
                          max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
