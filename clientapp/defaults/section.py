@@ -50,7 +50,7 @@ class ProjectLocationForm(_PartForm):
         return {"location": _clean(self.location.data)}
 
     def check(self):
-        if (self.values()["location"] or "").__len__() > ADDRESS_MAX:
+        if len(self.values()["location"] or "") > ADDRESS_MAX:
             self.location.errors = [_l("At most %(num)s characters.", num=ADDRESS_MAX)]
             return False
         return True
@@ -192,8 +192,9 @@ class DefaultsSection(sections.Section):
         if self.kind == "client":
             row = services.defaults_of(owner.id)
             chosen = row.field_reports if row else []
-        else:
-            chosen = services.settings_of(owner).field_reports
+        else:  # read only: a GET creates no settings row
+            settings = db.session.get(services.ProjectSettings, owner.id)
+            chosen = settings.field_reports if settings else []
         return ReportsForm(data={**data, "field_reports": [str(i) for i in chosen or []]})
 
     def submitted(self, owner):
