@@ -5,9 +5,11 @@ A project's location and notes are its own columns; its field reports, excluded 
 "changed for this project" marks are its ProjectSettings row."""
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, insert, literal, or_, select
 
 from ..activity import EventKind, record
+from ..db.time import utcnow
+from ..db.types import UTCDateTime
 from ..documents import storage
 from ..documents.models import Document
 from ..extensions import db
@@ -199,14 +201,17 @@ def _copy(project: Project, part: str, defaults: ClientDefaults | None) -> None:
     elif part == "excluded":
         settings.excluded = _client_excluded(client_id) if client_id else []
     elif part == "documents":
-        old = documents("project", project.id)
-        file_ids = [doc.file_id for doc in old]
-        for doc in old:
-            db.session.delete(doc)
+        # References to the client's files, in one INSERT ... SELECT (hundreds of them).
+        file_ids = db.session.scalars(select(Document.file_id)
+                                      .where(Document.project_id == project.id)).all()
+        if file_ids:
+            db.session.execute(delete(Document).where(Document.project_id == project.id))
         if client_id:
-            for doc in documents("client", client_id):
-                db.session.add(Document(file_id=doc.file_id, project_id=project.id,
-                                        name=doc.name, created_by_id=doc.created_by_id))
+            db.session.execute(insert(Document).from_select(
+                ["file_id", "project_id", "name", "created_at", "created_by_id"],
+                select(Document.file_id, literal(project.id), Document.name,
+                       literal(utcnow(), UTCDateTime()), Document.created_by_id)
+                .where(Document.client_id == client_id).order_by(Document.id)))
         storage.discard_unreferenced(file_ids)
     setattr(settings, f"{part}_changed", False)
     db.session.flush()
