@@ -106,6 +106,7 @@ def bench(runs: int, rounds: int, server: str | None = None) -> dict:
                 "end_date": "", "start_time": "", "end_time": "", "location": "", "notes": ""}
         figures = {}
         timed = {"profile, 5 defaults, 200 documents": lambda: get(f"/clients/{client_id}"),
+                 "(a profile without defaults)": lambda: get("/clients/1"),
                  "create a project inheriting them": lambda: post("/projects/new", form)}
         for label, call in timed.items():
             for _ in range(5):
@@ -129,8 +130,11 @@ def main(argv=None) -> None:
     print(f"Median server time per request, {'PostgreSQL' if args.postgresql else 'SQLite'}, "
           f"signed in as an administrator (best of {args.rounds} rounds of {args.runs})")
     figures = bench(args.runs, args.rounds, args.postgresql)
-    for label, budget in BUDGETS_MS.items():
-        ms = figures[label]
+    for label, ms in figures.items():
+        budget = BUDGETS_MS.get(label)
+        if budget is None:
+            print(f"  {label:<36} {ms:>8.2f} ms")
+            continue
         print(f"  {label:<36} {ms:>8.2f} ms   budget {budget:>3} ms{'  !' if ms > budget else ''}")
     print("! = over budget")
 
