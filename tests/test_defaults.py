@@ -539,3 +539,32 @@ def test_a_projects_own_exclusions(app, manager_client, client_id):
                                htmx=True).status_code == 404
     reset = manager_client.post(f"/projects/{project_id}/settings/excluded/reset", htmx=True)
     assert texts(reset, "#project-settings .badge") == ["From client defaults"] * 5
+
+
+def test_a_duplicate_inherits_and_a_deleted_project_frees_its_files(app, manager_client,
+                                                                    client_id, upload_dir):
+    set_all_defaults(app, manager_client, client_id, upload_dir)
+    source = new_project(manager_client, client_id)
+    with app.app_context():
+        project = db.session.get(Project, source)
+        location, notes = project.location, project.notes
+    # The duplicate's form carries the source's location and notes: the same as the
+    # defaults, so still "From client defaults"; a typed location is the project's own.
+    copy = new_project(manager_client, client_id, name="Gala (copy)", location="Elsewhere",
+                       notes=notes)
+    page = manager_client.get(f"/projects/{copy}")
+    badges = texts(page, "#project-settings .badge")
+    assert badges.count("Changed for this project") == 1
+    with app.app_context():
+        assert db.session.get(Project, copy).location == "Elsewhere"
+        assert len(services.documents("project", copy)) == 1
+    # The client's document removed: the projects keep the file until they are deleted.
+    with app.app_context():
+        client_doc = services.documents("client", client_id)[0].id
+    manager_client.post(f"/clients/{client_id}/defaults/documents/{client_doc}/remove")
+    assert len(stored_files(upload_dir)) == 1
+    for project_id in (source, copy):
+        assert manager_client.post(f"/projects/{project_id}/delete",
+                                   data={"next": "/projects"}).status_code == 303
+    assert stored_files(upload_dir) == [] and count(app, StoredFile) == 0
+    assert location.startswith("Salle Pleyel")

@@ -49,6 +49,17 @@ def test_defaults_flow_into_a_new_project(live_server, signed_in, axe, tmp_path)
                 "buffer": "Arrive at 8, entrance B.".encode()}])
     defaults.get_by_role("button", name="Upload documents").click()
     expect(defaults.get_by_role("link", name="brief.txt", exact=True)).to_be_visible()
+    # A file dropped onto the section is uploaded the same way.
+    page.evaluate("""() => {
+        const data = new DataTransfer();
+        data.items.add(new File(["Dropped notes"], "dropped.txt", {type: "text/plain"}));
+        const zone = document.querySelector("#client-defaults h2");
+        zone.dispatchEvent(new DragEvent("dragover", {dataTransfer: data, bubbles: true,
+                                                      cancelable: true}));
+        zone.dispatchEvent(new DragEvent("drop", {dataTransfer: data, bubbles: true,
+                                                  cancelable: true}));
+    }""")
+    expect(defaults.get_by_role("link", name="dropped.txt", exact=True)).to_be_visible()
 
     defaults.get_by_role("link", name="Exclude staff member").click()
     defaults.get_by_label("Staff member").select_option(label="Bob Banned")
@@ -67,6 +78,7 @@ def test_defaults_flow_into_a_new_project(live_server, signed_in, axe, tmp_path)
     settings = page.get_by_role("region", name="Project settings")
     expect(settings.get_by_text("From client defaults")).to_have_count(5)
     expect(settings.get_by_role("link", name="brief.txt", exact=True)).to_be_visible()
+    expect(settings.get_by_role("link", name="dropped.txt", exact=True)).to_be_visible()
     axe(page, "project settings from the client's defaults")
 
     # Override one, then reset it.
