@@ -183,6 +183,8 @@ def test_edit_each_part_in_place_as_fragment_and_page(app, manager_client, clien
 
         assert db.session.scalars(select(Event.kind).where(Event.client_id == client_id)
                                   ).all() == ["defaults.changed"] * 2
+    timeline = manager_client.get(f"/clients/{client_id}/interactions", htmx=True)
+    assert "Project defaults changed: Notes to staff." in words(one(timeline, "body"))
 
 
 def test_stale_version_409_and_bad_report_422(app, manager_client, client_id):
@@ -568,3 +570,24 @@ def test_a_duplicate_inherits_and_a_deleted_project_frees_its_files(app, manager
                                    data={"next": "/projects"}).status_code == 303
     assert stored_files(upload_dir) == [] and count(app, StoredFile) == 0
     assert location.startswith("Salle Pleyel")
+
+
+def test_a_body_naming_another_part_changes_nothing_else(app, manager_client, client_id):
+    project_id = new_project(manager_client, client_id)
+    form = manager_client.get(f"/projects/{project_id}/settings/edit?part=notes", htmx=True)
+    response = manager_client.post(f"/projects/{project_id}/settings?part=notes", htmx=True,
+                                   data={"part": "reports", "notes": "Ours",
+                                         "version": attr(form, "input[name=version]",
+                                                         "value")})
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.get(Project, project_id).notes == "Ours"
+
+
+def test_a_refused_upload_without_javascript_is_the_page_with_the_error(app, manager_client,
+                                                                        client_id, upload_dir):
+    response = upload(manager_client, client_id, {"page.png": LYING["page.png"]}, htmx=False)
+    assert_page(response, 422)
+    assert "is not a file type this app keeps" in words(one(response, "#client-defaults"))
+    timeline = manager_client.get(f"/clients/{client_id}")
+    assert "Project defaults changed" not in words(one(timeline, "body"))

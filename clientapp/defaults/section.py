@@ -204,7 +204,7 @@ class DefaultsSection(sections.Section):
         return NotesForm() if part == "notes" else ReportsForm()
 
     def save(self, owner, form):
-        part = form.part.data
+        part = requested_part()  # the form's class came from it, whatever the body says
         if (form.version.data or "") != self._version(owner):
             return sections.Saved(409, {"part": part})
         if not form.validate() or not form.check():
