@@ -89,9 +89,10 @@ class ReportsForm(_PartForm):
 DOCUMENTS_SHOWN = 20  # the newest; "Show all" brings the others
 
 
-def document_rows(kind: str, owner_id: int, limit: int | None) -> list[dict]:
-    """What the documents table shows, newest first: plain rows (not objects the session
-    tracks), formatted once per distinct size, type and day (a client may hold hundreds)."""
+def document_rows(kind: str, owner_id: int, limit: int | None) -> tuple[list[dict], int]:
+    """What the documents table shows, newest first, and how many there are: plain rows
+    (not objects the session tracks), formatted once per distinct size, type and day (a
+    client may hold hundreds); one query."""
     from flask_babel import format_date, get_timezone
 
     from ..documents.models import Document, StoredFile
@@ -100,12 +101,12 @@ def document_rows(kind: str, owner_id: int, limit: int | None) -> list[dict]:
     column = Document.client_id if kind == "client" else Document.project_id
     found = db.session.execute(
         services.select(Document.id, Document.name, Document.created_at, StoredFile.size,
-                        StoredFile.content_type)
+                        StoredFile.content_type, services.func.count().over())
         .join(StoredFile, StoredFile.id == Document.file_id)
         .where(column == owner_id).order_by(Document.id.desc()).limit(limit)).all()
     zone, days, types, sizes = get_timezone(), {}, {}, {}
     rows = []
-    for doc_id, name, created_at, size, content_type in found:
+    for doc_id, name, created_at, size, content_type, _total in found:
         day = created_at.astimezone(zone).date()
         if day not in days:
             days[day] = format_date(day)
@@ -115,7 +116,7 @@ def document_rows(kind: str, owner_id: int, limit: int | None) -> list[dict]:
             sizes[size] = filesize(size)
         rows.append({"id": doc_id, "name": name, "size": sizes[size],
                      "type": types[content_type], "date": days[day]})
-    return rows
+    return rows, found[0][-1] if found else 0
 
 
 def requested_part() -> str:
@@ -137,16 +138,16 @@ class DefaultsSection(sections.Section):
         client_id = owner.id if self.kind == "client" else owner.client_id
         data = {"kind": self.kind, "owner": owner, "part": None, "renaming": None,
                 "excluding": False, "confirm": None, "errors": [], "saved": None,
-                "documents": document_rows(self.kind, owner.id,
-                                           None if request.args.get("documents") == "all"
-                                           else DOCUMENTS_SHOWN),
-                "document_count": services.document_count(self.kind, owner.id),
+                "documents": [], "document_count": 0,
                 "templates": [],
                 "ids": {f"{self.kind}_id": owner.id}, "choices": [],
                 "rename_value": None, "rename_error": None, "staff_value": None,
                 "staff_error": None, "reason_value": None, "reason_error": None,
                 "ep": "clients.defaults_" if self.kind == "client" else "projects.settings_",
                 "page_ep": "clients.profile" if self.kind == "client" else "projects.project"}
+        data["documents"], data["document_count"] = document_rows(
+            self.kind, owner.id,
+            None if request.args.get("documents") == "all" else DOCUMENTS_SHOWN)
         if request.view_args and request.view_args.get("name") == self.name \
                 and request.endpoint.endswith(("_section_edit", "_section_save")):
             data["templates"] = services.templates()

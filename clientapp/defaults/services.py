@@ -39,12 +39,6 @@ def documents(kind: str, owner_id: int) -> list[Document]:
                               .order_by(Document.id)).all()
 
 
-def document_count(kind: str, owner_id: int) -> int:
-    column = Document.client_id if kind == "client" else Document.project_id
-    return db.session.scalar(select(func.count()).select_from(Document)
-                             .where(column == owner_id))
-
-
 def document(kind: str, owner_id: int, document_id: int) -> Document | None:
     found = db.session.get(Document, document_id)
     owner = found and (found.client_id if kind == "client" else found.project_id)
