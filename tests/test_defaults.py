@@ -591,3 +591,22 @@ def test_a_refused_upload_without_javascript_is_the_page_with_the_error(app, man
     assert "is not a file type this app keeps" in words(one(response, "#client-defaults"))
     timeline = manager_client.get(f"/clients/{client_id}")
     assert "Project defaults changed" not in words(one(timeline, "body"))
+
+
+def test_a_projects_own_upload_and_a_viewer_of_its_settings(app, manager_client,
+                                                            viewer_client, client_id,
+                                                            upload_dir):
+    project_id = new_project(manager_client, client_id)
+    response = manager_client.post(f"/projects/{project_id}/settings/documents", htmx=True,
+                                   data={"files": [(io.BytesIO(GOOD["map.png"][0]),
+                                                    "map.png")]},
+                                   content_type="multipart/form-data")
+    assert_fragment(response, "project-settings")
+    assert "map.png" in texts(response, "table.documents th[scope=row]")
+    assert "Changed for this project" in texts(response, "#project-settings .badge")
+    assert count(app, Document) == 1 and len(stored_files(upload_dir)) == 1
+    page = viewer_client.get(f"/projects/{project_id}")
+    assert_page(page)
+    assert not find(page, "#project-settings form")
+    assert viewer_client.post(f"/projects/{project_id}/settings/notes/reset").status_code == 403
+    assert viewer_client.get(f"/projects/{project_id}/settings/exclude").status_code == 403
