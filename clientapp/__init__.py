@@ -86,9 +86,13 @@ def create_app(config: dict | None = None) -> Flask:
     from .projects import routes as project_routes  # noqa: F401
     from .projects.blueprint import bp as projects_bp
     from .staff.routes import bp as staff_bp
+    from .defaults import routes as defaults_routes  # noqa: F401  (on clients_bp, projects_bp)
+    from .documents.routes import bp as documents_bp
+    from .defaults.reports_routes import bp as field_reports_bp
 
     for bp in (health_bp, auth_bp, dashboard_bp, account_bp, users_bp, clients_bp, imports_bp,
-               activity_bp, projects_bp, calendar_bp, staff_bp, discussions_bp):
+               activity_bp, projects_bp, calendar_bp, staff_bp, discussions_bp, documents_bp,
+               field_reports_bp):
         app.register_blueprint(bp)
 
     from . import errors, security, templating

@@ -88,6 +88,10 @@ def load(instance_path: str) -> dict:
         # Inside another site's iframe: the session cookie must be SameSite=None (auth/__init__.py).
         "CLIENTAPP_EMBEDDED": _bool(os.environ.get("CLIENTAPP_EMBEDDED")),
         "CLIENTAPP_IMPORT_MAX_BYTES": int(os.environ.get("CLIENTAPP_IMPORT_MAX_BYTES", str(20 * 1024 * 1024))),
+        # Documents (information for staff): where their files live (default: the instance
+        # folder's uploads/) and the most one may weigh.
+        "CLIENTAPP_UPLOAD_DIR": os.environ.get("CLIENTAPP_UPLOAD_DIR") or None,
+        "CLIENTAPP_UPLOAD_MAX_BYTES": int(os.environ.get("CLIENTAPP_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024))),
         "CLIENTAPP_IMPORT_MAX_ROWS": int(os.environ.get("CLIENTAPP_IMPORT_MAX_ROWS", "200000")),
         # What an .xlsx upload may unpack to: a small zip can hold gigabytes of XML.
         "CLIENTAPP_IMPORT_MAX_UNPACKED_BYTES": int(os.environ.get("CLIENTAPP_IMPORT_MAX_UNPACKED_BYTES", str(100 * 1024 * 1024))),

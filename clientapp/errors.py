@@ -79,6 +79,8 @@ def init_app(app):
         if exc.code is None or exc.code < 400:
             return exc
         db.session.rollback()
+        if exc.code == 413 and getattr(exc, "clientapp_message", None):
+            return error_page(413, exc.clientapp_message)  # a document over its own limit
         if exc.code == 413:
             from flask import current_app
             from flask_babel import format_decimal

@@ -8,3 +8,6 @@ from .contacts.models import Contact  # noqa: F401
 from .activity.models import Event  # noqa: F401
 from .teams.models import ClientTeamMember, ProjectTeamChange, ProjectTeamMember  # noqa: F401
 from .discussions.models import Message, ReadMark  # noqa: F401
+from .documents.models import Document, StoredFile  # noqa: F401
+from .defaults.models import (ClientDefaults, Exclusion, FieldReportTemplate,  # noqa: F401
+                              ProjectSettings)

@@ -231,6 +231,39 @@
     next.focus();
   });
 
+  // Documents: an upload shows its progress on the form's <progress>; files dropped onto
+  // a section with an upload form are sent through it (the file input works without JS).
+  document.addEventListener("htmx:xhr:progress", function (evt) {
+    var form = evt.target.closest && evt.target.closest(".upload-form");
+    var bar = form && form.querySelector(".upload-progress");
+    if (!bar || !evt.detail.lengthComputable) return;
+    bar.hidden = false;
+    bar.value = Math.round(evt.detail.loaded / evt.detail.total * 100);
+  });
+  function dropZone(evt) {
+    var zone = evt.target.closest && evt.target.closest("[data-drop-upload]");
+    return zone && zone.querySelector(".upload-form") ? zone : null;
+  }
+  document.addEventListener("dragover", function (evt) {
+    var zone = dropZone(evt);
+    if (!zone || !evt.dataTransfer || Array.prototype.indexOf.call(evt.dataTransfer.types, "Files") < 0) return;
+    evt.preventDefault();
+    zone.classList.add("drop-active");
+  });
+  document.addEventListener("dragleave", function (evt) {
+    var zone = dropZone(evt);
+    if (zone && !zone.contains(evt.relatedTarget)) zone.classList.remove("drop-active");
+  });
+  document.addEventListener("drop", function (evt) {
+    var zone = dropZone(evt);
+    if (!zone || !evt.dataTransfer || !evt.dataTransfer.files.length) return;
+    evt.preventDefault();
+    zone.classList.remove("drop-active");
+    var form = zone.querySelector(".upload-form");
+    form.querySelector("input[type=file]").files = evt.dataTransfer.files;
+    form.requestSubmit();
+  });
+
   document.addEventListener("htmx:load", function (evt) {
     var root = evt.detail.elt.parentNode || document;
     wireDialogs(root);

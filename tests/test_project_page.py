@@ -171,7 +171,8 @@ def test_page_and_fragment_for_every_role(app, request, role):
     notes = one(page, "#project-notes .multiline")
     assert notes.text() == "Line one\n<b>two</b>" and notes.css_first("b") is None
     assert [words(h) for h in find(page, "section h2")] == ["Details", "Notes to staff", "Staff",
-                                                           "Management team", "Team discussion"]
+                                                           "Project settings", "Management team",
+                                                           "Team discussion"]
     writer = role != "viewer"
     assert bool(find(page, "#project-menu-page")) == writer
     assert bool(find(page, "#project-details-edit")) == writer

@@ -27,6 +27,8 @@ class EventKind(StrEnum):
     TEAM_MEMBER_CHANGED = "team.changed"  # data: {"user": id, "name": ..., "changes": {...}}
     TEAM_MEMBER_REMOVED = "team.removed"  # data: {"user": id, "name": ...}
     TEAM_APPLIED = "team.applied"  # data: {"projects": n} (given to its upcoming projects)
+    DEFAULTS_CHANGED = "defaults.changed"  # data: {"part": one of defaults.models.PARTS}
+    DEFAULTS_APPLIED = "defaults.applied"  # data: {"projects": n}
     # Interactions users log (summary, details, contact_id); the only events anyone edits.
     NOTE = "interaction.note"
     CALL = "interaction.call"

@@ -6,6 +6,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import sections
 from ..contacts.section import ContactsSection
+from ..defaults.section import DefaultsSection
 from ..extensions import db
 from ..interactions.section import InteractionsSection
 from ..htmx import redirect_htmx, render
@@ -109,7 +110,8 @@ class ClientProfile(sections.Page):
     id_arg = "client_id"
     owner_name = "client"
     sections = (InfoSection(), ContactsSection(),
-                TeamSection("client", "clients.profile", "clients.profile", "client_id"), ProjectsSection(),
+                TeamSection("client", "clients.profile", "clients.profile", "client_id"),
+                DefaultsSection("client"), ProjectsSection(),
                 InteractionsSection())
 
     def load(self, client_id):

@@ -6,6 +6,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .. import sections
+from ..defaults.section import DefaultsSection
 from ..discussions.section import DiscussionSection
 from ..extensions import db
 from ..htmx import redirect_htmx, wants_fragment
@@ -68,7 +69,7 @@ class DetailsSection(sections.Section):
 
     def context(self, project):
         # The picker's first clients, when the form shows.
-        return {"saved": False,
+        return {"saved": False, "client_change": None,
                 "options": client_options(None, project.client) if _editing(self) else []}
 
     def form(self, project):
@@ -78,7 +79,18 @@ class DetailsSection(sections.Section):
         return DetailsForm()
 
     def save(self, project, form):
+        before, upcoming = project.client_id, project.status(services.today()) == "upcoming"
         saved = _save(form, project)
+        if saved.status is None and upcoming and before is not None \
+                and project.client_id not in (None, before):
+            # Another client, before the project starts: take its defaults? (issue 11)
+            from ..defaults.services import take_client_defaults
+
+            answer = request.form.get("take_defaults")
+            if answer not in ("yes", "no"):
+                saved = sections.Saved(200, {"client_change": project.client})
+            elif answer == "yes":
+                take_client_defaults(project)
         if saved.status is not None:
             saved.data["options"] = client_options(None, form.client_choice())
         return saved
@@ -101,6 +113,15 @@ class NotesSection(sections.Section):
         return _save(form, project)
 
 
+def excluded_message(refused) -> str:
+    from flask_babel import gettext as _
+
+    if refused.reason:
+        return _("%(name)s is excluded from this client's projects: %(reason)s",
+                 name=refused.staff.name, reason=refused.reason)
+    return _("%(name)s is excluded from this client's projects.", name=refused.staff.name)
+
+
 class StaffSection(sections.Section):
     """Who works the project; its "form" is Add staff (one active staff member)."""
 
@@ -109,8 +130,11 @@ class StaffSection(sections.Section):
 
     def context(self, project):
         # The active staff not on the project yet, when the Add form shows.
+        from ..defaults.services import excluded_from
+
         return {"members": services.staffing(project), "added": None, "removed": None,
-                "choices": services.active_staff(project) if _editing(self) else []}
+                "choices": services.active_staff(project) if _editing(self) else [],
+                "excluded": excluded_from(project) if _editing(self) else {}}
 
     def form(self, project):
         return AddStaffForm(formdata=None)
@@ -121,7 +145,11 @@ class StaffSection(sections.Section):
     def save(self, project, form):
         if not form.validate():
             return sections.Saved(422)
-        services.assign(project, form.member, added_by_id=current_user.id)
+        try:
+            services.assign(project, form.member, added_by_id=current_user.id)
+        except services.Excluded as refused:
+            form.staff.errors.append(excluded_message(refused))
+            return sections.Saved(422)
         return sections.Saved(data={"added": form.member.name,
                                     "members": services.staffing(project)},
                               trigger="projectStaffed")
@@ -133,7 +161,7 @@ class ProjectPage(sections.Page):
     endpoint = "projects.project_page"
     id_arg = "project_id"
     owner_name = "project"
-    sections = (DetailsSection(), NotesSection(), StaffSection(),
+    sections = (DetailsSection(), NotesSection(), StaffSection(), DefaultsSection("project"),
                 TeamSection("project", "projects.project_page", "projects.project", "project_id"),
                 DiscussionSection())
 

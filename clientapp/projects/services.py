@@ -227,6 +227,9 @@ def create_project(values: dict, created_by_id: int | None = None) -> Project:
     project = Project(created_by_id=created_by_id, **values)
     db.session.add(project)
     db.session.flush()
+    from ..defaults.services import copy_client_defaults
+
+    copy_client_defaults(project)
     if project.client is not None:
         record(EventKind.PROJECT_CREATED, project.client, project=project.id, name=project.name)
         copy_client_team(project.client_id, project.id)  # its team, switches included
@@ -243,6 +246,10 @@ def update_project(project: Project, values: dict) -> bool:
     for name, value in changed.items():
         setattr(project, name, value)
     db.session.flush()
+    from ..defaults.services import mark
+
+    for part in {"location", "notes"} & set(changed):
+        mark(project, part)  # no longer the client's default
     return True
 
 
@@ -279,6 +286,9 @@ def delete_project(project: Project) -> None:
     staff = staff_count(project.id)
     if staff:
         raise DeleteRefused(staff)
+    from ..defaults.services import discard_project_documents
+
+    discard_project_documents(project)
     db.session.delete(project)
     db.session.flush()
 
@@ -319,8 +329,22 @@ def active_staff(exclude_project: Project | None = None) -> list[StaffMember]:
     return db.session.scalars(query.order_by(StaffMember.name_key, StaffMember.id)).all()
 
 
+class Excluded(Exception):
+    """The staff member is excluded from the project's client: `reason` says why (or None)."""
+
+    def __init__(self, staff: StaffMember, reason: str | None):
+        super().__init__(staff.id)
+        self.staff, self.reason = staff, reason
+
+
 def assign(project: Project, staff: StaffMember, added_by_id: int | None = None) -> bool:
-    """Put `staff` on `project`; False when already there."""
+    """Put `staff` on `project`; False when already there; Excluded when the project's
+    excluded staff (its client's, unless changed for it) name them."""
+    from ..defaults.services import excluded_from
+
+    excluded = excluded_from(project)
+    if staff.id in excluded:
+        raise Excluded(staff, excluded[staff.id])
     if db.session.get(Assignment, (project.id, staff.id)) is not None:
         return False
     db.session.add(Assignment(project_id=project.id, staff_id=staff.id,

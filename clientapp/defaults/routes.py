@@ -1,0 +1,251 @@
+"""The routes of the Project defaults (a client's) and Project settings (a project's)
+besides their section's own: documents uploaded, renamed, removed; staff excluded and
+let back; a project's value reset; "Apply to upcoming projects". Each answers with the
+section's view (htmx) or a redirect to the page (a plain form)."""
+from flask import abort, current_app, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from .. import sections
+from ..clients.blueprint import bp as clients_bp
+from ..clients.profile_routes import PROFILE, get_client
+from ..documents import storage
+from ..documents.routes import filesize
+from ..extensions import db
+from ..htmx import add_trigger, redirect_htmx, render, wants_fragment
+from ..ids import as_id
+from ..notices import Notice, after_write, keep
+from ..projects.blueprint import bp as projects_bp
+from ..projects.page_routes import PAGE as PROJECT_PAGE
+from ..projects.page_routes import get_project
+from ..projects.services import today
+from ..security import referrer_path, role_required
+from ..staff.models import StaffMember
+from . import services
+from .models import PARTS, REASON_MAX
+
+
+def _page(kind):
+    return PROFILE if kind == "client" else PROJECT_PAGE
+
+
+def _owner(kind, owner_id):
+    return get_client(owner_id) if kind == "client" else get_project(owner_id)
+
+
+def _section(kind):
+    return _page(kind).section("defaults" if kind == "client" else "settings")
+
+
+def answer(kind, owner, status=200, data=None, trigger=None, wrote=False):
+    """The section's view with `data` over its context: its block for htmx; for a plain
+    request the page (a form or a refusal) or, after a write, a redirect to it."""
+    page, section = _page(kind), _section(kind)
+    data = data or {}
+    if not wants_fragment():
+        if wrote:
+            if data.get("saved"):
+                keep(Notice(data["saved"]))
+            return redirect_htmx(page.url(owner))
+        return page.render(owner, status=status, editing=section.name,
+                           saved=sections.Saved(status, data), trigger=trigger)
+    response = render(section.template, "view", status=status, trigger=trigger,
+                      **{page.owner_name: owner}, page=page,
+                      data={**section.context(owner), **data}, form=None, editing=None,
+                      conflict=False, swapped=True)
+    if wrote:
+        add_trigger(response, "sectionSaved")
+    return response
+
+
+def _written(kind, owner, message):
+    db.session.commit()
+    return answer(kind, owner, data={"saved": message}, wrote=True,
+                  trigger="clientUpdated" if kind == "client" else "projectUpdated")
+
+
+def _refused(kind, owner_id, status, data):
+    db.session.rollback()
+    return answer(kind, _owner(kind, owner_id), status, data)
+
+
+# --- Documents --------------------------------------------------------------------------------
+
+def upload(kind, owner_id):
+    owner = _owner(kind, owner_id)
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    if not files:
+        return _refused(kind, owner_id, 422, {"errors": [_("Choose one or more files.")]})
+    try:
+        names = services.add_documents(kind, owner, files, current_user.id)
+    except storage.TooLarge:
+        db.session.rollback()
+        error = RequestEntityTooLarge()
+        error.clientapp_message = _upload_limit_message()
+        raise error
+    except storage.Refused as refused:
+        return _refused(kind, owner_id, 422, {"errors": [str(refused)]})
+    return _written(kind, owner, ngettext("%(num)s document uploaded.",
+                                          "%(num)s documents uploaded.", len(names)))
+
+
+def _upload_limit_message():
+    limit = current_app.config["CLIENTAPP_UPLOAD_MAX_BYTES"]
+    return _("A document may weigh at most %(size)s: this one is larger, and nothing was "
+             "stored.", size=filesize(limit))
+
+
+def _document(kind, owner, document_id):
+    found = services.document(kind, owner.id, document_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def rename_document(kind, owner_id, document_id):
+    owner = _owner(kind, owner_id)
+    doc = _document(kind, owner, document_id)
+    if request.method == "GET":
+        return answer(kind, owner, data={"renaming": doc.id})
+    name = (request.form.get("name") or "").replace("\x00", "").strip()
+    problem = None
+    if not name:
+        problem = _("Give the document a name.")
+    elif len(name) > 255:
+        problem = _("At most %(num)s characters.", num=255)
+    if problem:
+        return _refused(kind, owner_id, 422, {"renaming": doc.id, "rename_error": problem,
+                                              "rename_value": name})
+    services.rename_document(kind, owner, doc, name)
+    return _written(kind, owner, _("Document renamed."))
+
+
+def remove_document(kind, owner_id, document_id):
+    owner = _owner(kind, owner_id)
+    doc = _document(kind, owner, document_id)
+    name = doc.name
+    services.remove_document(kind, owner, doc)
+    return _written(kind, owner, _("“%(name)s” removed.", name=name))
+
+
+# --- Excluded staff ---------------------------------------------------------------------------
+
+def _choices():
+    return db.session.scalars(services.select(StaffMember)
+                              .where(StaffMember.active.is_(True))
+                              .order_by(StaffMember.name_key, StaffMember.id)).all()
+
+
+def exclude(kind, owner_id):
+    owner = _owner(kind, owner_id)
+    form_data = {"excluding": True, "choices": _choices()}
+    if request.method == "GET":
+        return answer(kind, owner, data=form_data)
+    staff_id = as_id(request.form.get("staff"))
+    reason = (request.form.get("reason") or "").replace("\x00", "").replace("\r\n", "\n")
+    reason = reason.strip() or None
+    staff = db.session.get(StaffMember, staff_id) if staff_id else None
+    form_data.update(staff_value=request.form.get("staff"), reason_value=reason)
+    if staff is None:
+        message = (_("Choose a staff member.") if not request.form.get("staff") else
+                   _("This staff member does not exist (they may have been removed)."))
+        return _refused(kind, owner_id, 422, {**form_data, "staff_error": message})
+    if reason and len(reason) > REASON_MAX:
+        return _refused(kind, owner_id, 422, {
+            **form_data, "reason_error": _("At most %(num)s characters.", num=REASON_MAX)})
+    if kind == "client":
+        staffed = services.staffed_upcoming(owner.id, staff.id, today())
+    else:
+        staffed = [owner] if db.session.get(services.Assignment, (owner.id, staff.id)) else []
+    decision = request.form.get("remove")
+    if staffed and decision not in ("yes", "no"):
+        return answer(kind, owner, data={**form_data, "confirm": {
+            "staff": staff, "reason": reason, "projects": staffed}})
+    remove_from = staffed if decision == "yes" else []
+    if kind == "client":
+        services.exclude(owner, staff, reason, remove_from)
+    else:
+        entries = [{"staff": i, "reason": r} for i, r in services.excluded_from(owner).items()
+                   if i != staff.id]
+        services.set_project_excluded(owner, entries + [{"staff": staff.id, "reason": reason}])
+        for project in remove_from:
+            from ..projects.services import unassign
+
+            unassign(project, staff.id)
+    return _written(kind, owner, _("%(name)s excluded.", name=staff.name))
+
+
+def remove_exclusion(kind, owner_id, staff_id):
+    owner = _owner(kind, owner_id)
+    if kind == "client":
+        found = services.db.session.scalar(services.select(services.Exclusion).where(
+            services.Exclusion.client_id == owner.id, services.Exclusion.staff_id == staff_id))
+        if found is None:
+            abort(404)
+        name = found.staff.name
+        services.unexclude(owner, found)
+    else:
+        excluded = services.excluded_from(owner)
+        if staff_id not in excluded:
+            abort(404)
+        staff = db.session.get(StaffMember, staff_id)
+        name = staff.name if staff else ""
+        services.set_project_excluded(owner, [{"staff": i, "reason": r}
+                                              for i, r in excluded.items() if i != staff_id])
+    return _written(kind, owner, _("%(name)s may work these projects again.", name=name))
+
+
+# --- A project's reset, a client's Apply to upcoming ------------------------------------------
+
+@projects_bp.post("/<id:project_id>/settings/<any(%s):part>/reset" % ", ".join(PARTS))
+@role_required("manager")
+def settings_reset(project_id: int, part: str):
+    project = get_project(project_id)
+    if project.client_id is None:
+        abort(404)
+    services.reset(project, part)
+    return _written("project", project, _("Back to the client's default."))
+
+
+@clients_bp.route("/<id:client_id>/defaults/apply", methods=["GET", "POST"])
+@role_required("manager")
+def defaults_apply(client_id: int):
+    """GET lists the upcoming projects that take the defaults; POST gives them."""
+    client = get_client(client_id)
+    back = url_for("clients.profile", client_id=client.id)
+    if request.method == "GET":
+        return render("defaults/apply.html", "apply_dialog", modal=wants_fragment(),
+                      client=client, projects=services.upcoming_projects(client.id, today()),
+                      next_path=referrer_path() or back)
+    projects = services.apply_to_upcoming(client, today())
+    db.session.commit()
+    notice = Notice(ngettext("The project defaults were applied to %(num)s upcoming project.",
+                             "The project defaults were applied to %(num)s upcoming projects.",
+                             len(projects)))
+    return after_write(notice, back, trigger="clientUpdated", close_dialog=True)
+
+
+def _register(bp, kind, rule, prefix):
+    def bind(view):
+        def bound(**kwargs):
+            owner_id = kwargs.pop(f"{kind}_id")
+            return view(kind, owner_id, **kwargs)
+
+        bound.__name__ = f"{prefix}{view.__name__}"
+        return role_required("manager")(bound)
+
+    bp.add_url_rule(f"{rule}/documents", f"{prefix}upload", bind(upload), methods=["POST"])
+    bp.add_url_rule(f"{rule}/documents/<id:document_id>/rename", f"{prefix}rename_document",
+                    bind(rename_document), methods=["GET", "POST"])
+    bp.add_url_rule(f"{rule}/documents/<id:document_id>/remove", f"{prefix}remove_document",
+                    bind(remove_document), methods=["POST"])
+    bp.add_url_rule(f"{rule}/exclude", f"{prefix}exclude", bind(exclude),
+                    methods=["GET", "POST"])
+    bp.add_url_rule(f"{rule}/excluded/<id:staff_id>/remove", f"{prefix}remove_exclusion",
+                    bind(remove_exclusion), methods=["POST"])
+
+
+_register(clients_bp, "client", "/<id:client_id>/defaults", "defaults_")
+_register(projects_bp, "project", "/<id:project_id>/settings", "settings_")

@@ -1,0 +1,73 @@
+"""The Field reports page (admins): templates with ordered, typed questions."""
+from clientapp.defaults.models import FieldReportTemplate
+from clientapp.extensions import db
+
+from .conftest import assert_fragment, assert_page
+from .factories import count
+from .html import find, one, texts, words
+
+
+def form_data(name="Site visit", rows=()):
+    data = {"name": name, "text": [], "type": [], "options": [], "required": []}
+    for index, (text, kind, required, options) in enumerate(rows):
+        data["text"].append(text)
+        data["type"].append(kind)
+        data["options"].append(options)
+        if required:
+            data["required"].append(str(index))
+    return data
+
+
+def test_only_admins(app, manager_client, viewer_client, admin_client):
+    for http in (manager_client, viewer_client):
+        assert http.get("/field-reports").status_code == 403
+        assert http.post("/field-reports/new", data=form_data()).status_code == 403
+    page = admin_client.get("/field-reports")
+    assert_page(page)
+    assert words(one(page, "h1")) == "Field reports"
+    assert "New template" in texts(page, "a.button")
+    assert "Field reports" in texts(page, "nav a")
+    assert_fragment(admin_client.get("/field-reports", htmx=True), "template-list")
+    assert "Field reports" not in texts(manager_client.get("/"), "nav a")
+
+
+def test_create_edit_delete_a_template(app, admin_client):
+    form = admin_client.get("/field-reports/new")
+    assert_page(form)
+    assert_fragment(admin_client.get("/field-reports/new", htmx=True), "template-form")
+    created = admin_client.post("/field-reports/new", data=form_data("<b>Visit</b>", [
+        ("Arrived on time?", "yes_no", True, ""), ("", "short_text", False, ""),
+        ("Mood", "choice", False, "Good\nBad"), ("Photo of the stand", "photo", True, "")]))
+    assert created.status_code == 303
+    with app.app_context():
+        template = db.session.query(FieldReportTemplate).one()
+        assert template.name == "<b>Visit</b>"
+        assert template.questions == [
+            {"text": "Arrived on time?", "type": "yes_no", "required": True, "options": []},
+            {"text": "Mood", "type": "choice", "required": False, "options": ["Good", "Bad"]},
+            {"text": "Photo of the stand", "type": "photo", "required": True, "options": []}]
+        template_id, version = template.id, template.version
+    listed = admin_client.get("/field-reports")
+    assert "<b>Visit</b>" in texts(listed, "tbody th") and not find(listed, "tbody th b")
+    edit = admin_client.get(f"/field-reports/{template_id}/edit")
+    assert_page(edit)
+    saved = admin_client.post(f"/field-reports/{template_id}/edit", data={
+        **form_data("Visit", [("Only one", "long_text", False, "")]), "version": str(version)})
+    assert saved.status_code == 303
+    stale = admin_client.post(f"/field-reports/{template_id}/edit", data={
+        **form_data("Visit", [("Again", "long_text", False, "")]), "version": str(version)})
+    assert stale.status_code == 409
+    assert admin_client.post(f"/field-reports/{template_id}/delete").status_code == 303
+    assert count(app, FieldReportTemplate) == 0
+    assert admin_client.get("/field-reports/99999999999999999999999/edit").status_code == 404
+
+
+def test_bad_templates_are_422(app, admin_client):
+    for data in (form_data("", [("Q", "yes_no", False, "")]),
+                 form_data("X", []),
+                 form_data("X", [("Q", "bogus", False, "")]),
+                 form_data("X", [("Pick", "choice", False, "Only one")])):
+        response = admin_client.post("/field-reports/new", htmx=True, data=data)
+        assert_fragment(response, "template-form", 422)
+        assert find(response, ".error")
+    assert count(app, FieldReportTemplate) == 0
