@@ -272,3 +272,21 @@ def test_project_ids_out_of_range_are_404(member):
     for path in ("/projects/99999999999999999999/discussion", "/projects/0/discussion",
                  "/projects/123/discussion"):
         assert member.get(path).status_code == 404
+
+
+def test_an_open_page_learns_at_once_that_its_reader_no_longer_takes_part(app, member,
+                                                                         member_id, project_id):
+    with app.app_context():
+        db.session.get(ProjectTeamMember, (project_id, member_id)).in_discussions = False
+        db.session.commit()
+    sent = member.post(f"/projects/{project_id}/discussion", htmx=True,
+                       data={"body": "Still <b>here</b>?", "send_key": "k", "after": "0"})
+    assert sent.status_code == 403
+    assert (sent.headers["HX-Retarget"], sent.headers["HX-Reswap"],
+            sent.headers["HX-Reselect"]) == ("#discussion", "outerHTML", "#discussion")
+    assert "You no longer take part in this discussion." in words(one(sent, "[role=alert]"))
+    assert one(sent, ".unsent").text() == "Still <b>here</b>?"
+    assert not find(sent, "#discussion-form") and not find(sent, "#discussion-poll")
+    polled = member.get(f"/projects/{project_id}/discussion/messages?after=0", htmx=True)
+    assert polled.status_code == 403 and not find(polled, ".unsent")
+    assert count(app, Message) == 0

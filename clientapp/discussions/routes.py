@@ -7,6 +7,7 @@ from flask import Blueprint, abort, request, url_for
 from flask_login import current_user
 
 from ..db.sqlite import write_lock
+from ..errors import error_page
 from ..extensions import db
 from ..htmx import redirect_htmx, render, wants_fragment
 from ..ids import as_id
@@ -41,9 +42,30 @@ def _message(project: Project, message_id: int) -> Message:
     return message
 
 
+class NotTakingPart(Exception):
+    pass
+
+
 def _require_part(project: Project) -> None:
     if not services.takes_part(project.id, current_user):
-        abort(403)
+        raise NotTakingPart(project)
+
+
+@bp.errorhandler(NotTakingPart)
+def _not_taking_part(refused: NotTakingPart):
+    """403. An open page (htmx: its poll, a send) gets the section as those who do not take
+    part see it, in place of the one it shows, with the message it was sending: a member
+    removed from the team or switched out of the discussion learns it at once."""
+    if not wants_fragment():
+        return error_page(403)
+    project = refused.args[0]
+    unsent = (request.form.get("body") or "").strip() if request.method == "POST" else ""
+    response = render(SECTION, None, status=403, project=project, allowed=False,
+                      participants=services.participants(project.id), unsent=unsent,
+                      refused=True)
+    response.headers.update({"HX-Retarget": "#discussion", "HX-Reswap": "outerHTML",
+                             "HX-Reselect": "#discussion"})
+    return response
 
 
 def _mark_read(project: Project, messages) -> None:

@@ -126,3 +126,51 @@ def test_projects_pages_on_a_phone(live_server, signed_in, axe):
     page.get_by_role("button", name="Add staff").click()
     expect(page.get_by_label("Staff member")).to_be_focused()
     assert_no_sideways_scroll(page, "add staff")
+
+
+def test_the_project_page_menu_opens_its_forms_and_dialogs(live_server, signed_in, axe):
+    """The header's menu is inside a part of the page that refreshes itself by selecting its
+    own part (hx-select): its items must not inherit that."""
+    from ..factories import add_project, load_project
+
+    page = signed_in("manager")
+    app = live_server.app
+    project_id = add_project(app, add_client(app, name="Acme"), "Expo")
+    page.goto(f"{live_server.url}/projects/{project_id}")
+    menu_button = page.get_by_role("button", name="Actions for Expo")
+
+    menu_button.click()
+    page.get_by_role("menuitem", name="Edit").click()
+    expect(page.locator("#project-details").get_by_label("Name")).to_be_visible()
+    page.locator("#project-details").get_by_role("link", name="Cancel").click()
+
+    menu_button.click()
+    page.get_by_role("menuitem", name="Archive").click()
+    expect(page.locator("#notices")).to_contain_text("archived")
+    expect(page.locator("#project-head")).to_contain_text("Archived")
+
+    page.get_by_role("button", name="Actions for Expo").click()
+    page.get_by_role("menuitem", name="Unarchive").click()
+    expect(page.locator("#notices")).to_contain_text("Expo")
+
+    page.get_by_role("button", name="Actions for Expo").click()
+    page.get_by_role("menuitem", name="Delete").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    axe(page, "delete dialog from the project page")
+    dialog.get_by_role("button", name="Delete").click()
+    expect(page).to_have_url(re.compile(rf"/clients/\d+$"))
+    assert load_project(app, project_id) is None
+
+
+def test_a_delete_confirmation_opened_as_a_page_goes_on_after_deleting(live_server, signed_in):
+    from ..factories import add_project, load_project
+
+    page = signed_in("manager")
+    app = live_server.app
+    project_id = add_project(app, None, "Lone")
+    page.goto(f"{live_server.url}/projects/{project_id}/delete")
+    page.get_by_role("button", name="Delete").click()
+    expect(page).to_have_url(re.compile(r"/projects$"))
+    expect(page.locator("#notices")).to_contain_text("deleted")
+    assert load_project(app, project_id) is None
