@@ -610,3 +610,12 @@ def test_a_projects_own_upload_and_a_viewer_of_its_settings(app, manager_client,
     assert not find(page, "#project-settings form")
     assert viewer_client.post(f"/projects/{project_id}/settings/notes/reset").status_code == 403
     assert viewer_client.get(f"/projects/{project_id}/settings/exclude").status_code == 403
+
+
+def test_a_deleted_client_frees_its_documents_files(app, manager_client, client_id,
+                                                    upload_dir):
+    upload(manager_client, client_id, {"plan.pdf": GOOD["plan.pdf"][0]})
+    assert len(stored_files(upload_dir)) == 1
+    response = manager_client.post(f"/clients/{client_id}/delete")
+    assert response.status_code == 303
+    assert stored_files(upload_dir) == [] and count(app, StoredFile) == 0

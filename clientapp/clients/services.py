@@ -223,6 +223,9 @@ def delete_client(client: Client) -> None:
     client_id, name = client.id, client.name
     try:
         with db.session.begin_nested():
+            from ..defaults.services import discard_client_documents
+
+            discard_client_documents(client)  # their files, once nothing else uses them
             db.session.delete(client)
             db.session.flush()
     except IntegrityError:

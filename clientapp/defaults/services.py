@@ -271,9 +271,18 @@ def set_project_excluded(project: Project, entries: list[dict]) -> None:
     db.session.flush()
 
 
+def discard_client_documents(client) -> None:
+    """Before a client is deleted: its defaults' documents, and the files nothing else uses."""
+    _discard("client", client.id)
+
+
 def discard_project_documents(project: Project) -> None:
     """Before a project is deleted: its documents, and the files nothing else uses."""
-    docs = documents("project", project.id)
+    _discard("project", project.id)
+
+
+def _discard(kind: str, owner_id: int) -> None:
+    docs = documents(kind, owner_id)
     file_ids = [doc.file_id for doc in docs]
     for doc in docs:
         db.session.delete(doc)
