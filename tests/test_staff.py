@@ -11,7 +11,7 @@ from clientapp.staff.models import StaffMember
 
 from .conftest import assert_fragment, assert_page
 from .factories import add_client, count
-from .html import attr, find, one, text_of, texts
+from .html import attr, find, one, text_of, texts, words
 
 
 def add_staff(app, name="Sam Staff", **fields) -> int:
@@ -322,3 +322,19 @@ def test_viewer_may_not_deactivate(app, viewer_client):
     staff_id = add_staff(app)
     assert viewer_client.post(f"/staff/{staff_id}/deactivate").status_code == 403
     assert stored(app, staff_id).active is True
+
+
+def test_the_activity_page_names_staff_changes(app, manager_client, admin_client):
+    manager_client.post("/staff/new", data={"name": "Sam <b>Sound</b>"})
+    with app.app_context():
+        staff_id = db.session.scalar(db.select(StaffMember.id))
+    manager_client.post(f"/staff/{staff_id}/info", htmx=True,
+                        data=_details(app, staff_id, role="Sound engineer"))
+    page = admin_client.get("/activity")
+    entries = [words(node) for node in find(page, "#event-list tbody tr")]
+    assert any("Staff member Sam <b>Sound</b> added." in row for row in entries), entries
+    assert any("Staff member Sam <b>Sound</b> edited." in row and
+               "Role or skill: " in row and "→ Sound engineer" in row for row in entries), entries
+    assert not any("Event: staff" in row for row in entries)
+    links = {a.attributes["href"] for a in find(page, "#event-list a")}
+    assert f"/staff/{staff_id}" in links

@@ -50,7 +50,7 @@ def update_staff(member: StaffMember, values: dict) -> dict:
         for name, (_old, value) in changes.items():
             setattr(member, name, value)
         db.session.flush()
-        record(STAFF_EDITED, None, staff_id=member.id, changes=changes)
+        record(STAFF_EDITED, None, staff_id=member.id, name=member.name, changes=changes)
     return changes
 
 
