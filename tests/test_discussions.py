@@ -290,3 +290,37 @@ def test_an_open_page_learns_at_once_that_its_reader_no_longer_takes_part(app, m
     polled = member.get(f"/projects/{project_id}/discussion/messages?after=0", htmx=True)
     assert polled.status_code == 403 and not find(polled, ".unsent")
     assert count(app, Message) == 0
+
+
+def test_polling_brings_edits_and_deletions_of_messages_on_the_page(app, member, member_id,
+                                                                   project_id, manager_id):
+    add_member(app, project_id, manager_id)
+    manager = sign_in(app, manager_id)
+    first, second = add_messages(app, project_id, manager_id, "password=hunter2", "Typo hre")
+    page = member.get(f"/projects/{project_id}/discussion")
+    seen = attr(page, "#discussion-poll input[name=seen]", "value")
+    url = f"/projects/{project_id}/discussion/messages?after={second}&seen={seen}"
+    manager.post(f"/projects/{project_id}/discussion/{first}/delete", htmx=True)
+    manager.post(f"/projects/{project_id}/discussion/{second}/edit", htmx=True,
+                 data={"body": "Typo here"})
+    polled = member.get(url, htmx=True)
+    assert polled.status_code == 200
+    replaced = find(polled, "li.message[hx-swap-oob]")
+    assert [li.attributes["id"] for li in replaced] == [f"message-{first}", f"message-{second}"]
+    assert "hunter2" not in polled.get_data(as_text=True)
+    assert words(replaced[0]) .endswith("Message deleted")
+    assert replaced[1].css_first(".message-body").text() == "Typo here"
+    # The next poll asks from a little before this one: the same edits at most once more,
+    # and nothing once that moment has passed.
+    later = attr(polled, "#discussion-poll input[name=seen]", "value")
+    assert later > seen
+    with app.app_context():
+        from datetime import timedelta
+        for message in db.session.scalars(select(Message)):
+            message.changed_at -= timedelta(minutes=1)
+        db.session.commit()
+    assert member.get(f"/projects/{project_id}/discussion/messages?after={second}&seen={later}",
+                      htmx=True).status_code == 204
+    # A page that never said when it looked, or says nonsense, gets no edits (and no error).
+    assert member.get(f"/projects/{project_id}/discussion/messages?after={second}&seen=x",
+                      htmx=True).status_code == 204

@@ -15,6 +15,7 @@ class Message(db.Model):
     __tablename__ = "discussion_messages"
     __table_args__ = (
         Index("ix_discussion_messages_project", "project_id", "id"),
+        Index("ix_discussion_messages_changed", "project_id", "changed_at"),
         # One message per press of Send: the form's key, sent again by a double Enter or a
         # retried request, finds the message already there.
         UniqueConstraint("author_id", "send_key", name="uq_discussion_messages_send_key"),
@@ -32,6 +33,8 @@ class Message(db.Model):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # A deleted message stays in place as "Message deleted", its text gone.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The last edit or deletion: open pages ask for the messages changed since they looked.
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     author = relationship("User")
 

@@ -3,10 +3,13 @@ the Discussions list. New messages reach open pages by polling a since-id fragme
 2 s: each poll is one short indexed query that holds a server thread for milliseconds, so
 waitress's pool and any reverse proxy serve many open discussions (a held-open stream would
 take a thread each)."""
+from datetime import datetime, timedelta
+
 from flask import Blueprint, abort, request, url_for
 from flask_login import current_user
 
 from ..db.sqlite import write_lock
+from ..db.time import utcnow
 from ..errors import error_page
 from ..extensions import db
 from ..htmx import redirect_htmx, render, wants_fragment
@@ -88,6 +91,7 @@ def thread_context(project: Project, body: str = "", error: str | None = None,
     if allowed:
         _mark_read(project, messages)
     return dict(project=project, allowed=allowed, messages=messages, has_earlier=has_earlier,
+                seen=_seen_next(utcnow()),
                 participants=services.participants(project.id),
                 last_id=max((m.id for m in messages), default=0), body=body, error=error,
                 send_key=send_key or services.new_send_key(), poll_seconds=POLL_SECONDS)
@@ -123,6 +127,7 @@ def send(project_id: int):
     _mark_read(project, new)
     return render(SECTION, ["composer", "appended", "poller"], project=project,
                   body="", error=None, send_key=services.new_send_key(), new=new,
+                  seen=request.form.get("seen", ""),
                   last_id=max([after] + [m.id for m in new]), poll_seconds=POLL_SECONDS,
                   oob=True)
 
@@ -157,13 +162,35 @@ def messages(project_id: int):
         return render(SECTION, "earlier", project=project, earlier=earlier,
                       has_earlier=has_earlier)
     after = _after(request.args)
+    looked = utcnow()
+    seen = _seen(request.args)
     new = services.since(project.id, after)
-    if not new and wants_fragment():
+    changed = services.changed_since(project.id, seen, after) if seen else []
+    if not new and not changed and wants_fragment():
         return "", 204
     _mark_read(project, new)
-    return render(SECTION, ["appended", "poller"], project=project, new=new,
-                  last_id=max([after] + [m.id for m in new]), poll_seconds=POLL_SECONDS,
-                  oob=True)
+    return render(SECTION, ["appended", "changed", "poller"], project=project, new=new,
+                  changed=changed, last_id=max([after] + [m.id for m in new]),
+                  seen=_seen_next(looked), poll_seconds=POLL_SECONDS, oob=True)
+
+
+# Edits are asked for since a little before the last poll: one committed while that poll
+# ran is not missed (it is sent twice at worst, replacing the same message).
+SEEN_OVERLAP = timedelta(seconds=3)
+
+
+def _seen(values) -> datetime | None:
+    """When the page last asked for edits (None: never, or not a time)."""
+    try:
+        seen = datetime.fromisoformat(values.get("seen", ""))
+    except ValueError:
+        return None
+    return seen if seen.tzinfo is not None else None
+
+
+def _seen_next(looked: datetime) -> str:
+    # "Z", not "+00:00": a "+" in a hand-made query string reads as a space.
+    return (looked - SEEN_OVERLAP).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @bp.get("/projects/<id:project_id>/discussion/<id:message_id>")

@@ -1,5 +1,6 @@
 """Reading and writing a project's team discussion. Services flush; routes commit."""
 import secrets
+from datetime import datetime
 
 from blinker import Namespace
 from sqlalchemy import and_, func, or_, select, update
@@ -80,14 +81,22 @@ def post(project_id: int, author_id: int, text: str, send_key: str | None) -> Me
 
 def edit(message: Message, text: str) -> None:
     message.body = text
-    message.edited_at = utcnow()
+    message.edited_at = message.changed_at = utcnow()
     db.session.flush()
 
 
 def delete(message: Message) -> None:
     message.body = ""
-    message.deleted_at = utcnow()
+    message.deleted_at = message.changed_at = utcnow()
     db.session.flush()
+
+
+def changed_since(project_id: int, since: datetime, up_to: int) -> list[Message]:
+    """Messages up to the id `up_to` edited or deleted after `since`: an open page shows
+    them again as they are now."""
+    return db.session.scalars(select(Message).where(
+        Message.project_id == project_id, Message.changed_at > since, Message.id <= up_to)
+        .order_by(Message.id).limit(200)).all()
 
 
 def latest(project_id: int, before: int | None = None, limit: int = PAGE) -> tuple[list, bool]:

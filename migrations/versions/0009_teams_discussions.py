@@ -57,6 +57,7 @@ def upgrade():
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('edited_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('changed_at', sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(['project_id'], ['projects.id'],
                                 name=op.f('fk_discussion_messages_project_id_projects'),
                                 ondelete='CASCADE'),
@@ -69,6 +70,7 @@ def upgrade():
     )
     with op.batch_alter_table('discussion_messages') as batch_op:
         batch_op.create_index('ix_discussion_messages_project', ['project_id', 'id'])
+        batch_op.create_index('ix_discussion_messages_changed', ['project_id', 'changed_at'])
 
     op.create_table(
         'discussion_reads',

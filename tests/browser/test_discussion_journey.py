@@ -89,9 +89,11 @@ def test_build_a_team_and_talk(live_server, signed_in, browser, axe):
     page.locator(".message-deleting").get_by_role("button", name="Delete").click()
     expect(page.locator(".message-deleted")).to_have_text("Message deleted")
 
-    # Mia sees it on her next visit; a discussion she has read shows no unread count.
+    # Mia's open page shows the deletion too, without a reload; her typing stays.
+    expect(other.locator(".message-deleted")).to_have_text("Message deleted", timeout=5000)
+    expect(other.get_by_label("Message")).to_have_value("I am typing")
+    # A discussion she has read shows no unread count.
     other.reload()
-    expect(other.locator(".message-deleted")).to_have_text("Message deleted")
     expect(other.locator("nav.sidebar .badge")).to_have_count(0)
     axe(other, "the discussion as the other member")
     other_context.close()
