@@ -61,10 +61,13 @@ def test_contacts_and_the_interactions_timeline(live_server, signed_in, axe):
     expect(entries.first).to_contain_text("with Jean Dupont")
     axe(page, "timeline with the call")
 
-    # Filtered to calls: the call alone.
+    # Filtered to calls: the call alone. (Each filter swaps the section: the next change
+    # waits until htmx has settled it, as a person's next choice would.)
+    settled(page)
     timeline.get_by_label("Type").select_option(label="Calls")
     expect(entries).to_have_count(1)
     expect(entries.first).to_contain_text("Called about the spring fair")
+    settled(page)
     timeline.get_by_label("Type").select_option(label="All entries")
     expect(entries).to_have_count(20)
 
@@ -85,3 +88,9 @@ def test_contacts_and_the_interactions_timeline(live_server, signed_in, axe):
     expect(edited).to_contain_text("01 00")
     expect(edited).to_contain_text("01 99")
     axe(page, "timeline with the edit")
+
+
+def settled(page):
+    """htmx has finished its swaps (the new elements listen to their events)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
