@@ -324,3 +324,10 @@ def test_polling_brings_edits_and_deletions_of_messages_on_the_page(app, member,
     # A page that never said when it looked, or says nonsense, gets no edits (and no error).
     assert member.get(f"/projects/{project_id}/discussion/messages?after={second}&seen=x",
                       htmx=True).status_code == 204
+
+
+def test_the_sidebar_counts_unread_messages_up_to_99(app, member, project_id, manager_id):
+    add_member(app, project_id, manager_id)
+    add_messages(app, project_id, manager_id, *[f"m{n}" for n in range(120)])
+    badge = one(member.get("/discussions"), "nav.sidebar a[href='/discussions'] .badge")
+    assert words(badge) == "99+ unread messages"

@@ -153,13 +153,18 @@ def _mine(user_id: int):
         ProjectTeamMember.user_id == user_id, ProjectTeamMember.in_discussions.is_(True))
 
 
+UNREAD_SHOWN = 99  # the sidebar says "99+" past this: every page asks, so it counts no further
+
+
 def unread_total(user_id: int) -> int:
-    """Unread messages across the user's discussions (the sidebar's count)."""
-    return db.session.scalar(
-        select(func.count(Message.id))
-        .join(ReadMark, and_(ReadMark.project_id == Message.project_id,
-                             ReadMark.user_id == user_id), isouter=True)
-        .where(Message.project_id.in_(_mine(user_id)), _unread_condition(user_id))) or 0
+    """Unread messages across the user's discussions, up to UNREAD_SHOWN + 1 (the sidebar's
+    count, asked by every page: counting further would cost every page more)."""
+    unread = (select(Message.id)
+              .join(ReadMark, and_(ReadMark.project_id == Message.project_id,
+                                   ReadMark.user_id == user_id), isouter=True)
+              .where(Message.project_id.in_(_mine(user_id)), _unread_condition(user_id))
+              .limit(UNREAD_SHOWN + 1).subquery())
+    return db.session.scalar(select(func.count()).select_from(unread)) or 0
 
 
 # Each discussion's latest message; its time (or the project's creation) is the
