@@ -238,52 +238,47 @@ def register(bp, page: Page, rule: str) -> None:
         add_trigger(response, "sectionSaved")
         return response
 
-    def item_new(name, **ids):
+    def _item_target(name, ids, item_id, check):
+        """The section, its owner and the item (None for a new one); 403 unless the
+        section's `check` (may_add, may_change, may_remove) allows it."""
         section = _item_section(name)
         owner = page.load(ids[page.id_arg])
-        if not section.may_add(owner):
+        if item_id is None:
+            item, allowed = None, section.may_add(owner)
+        else:
+            item = section.load_item(owner, item_id)
+            allowed = getattr(section, check)(owner, item)
+        if not allowed:
             abort(403)
+        return section, owner, item
+
+    def _item_write(name, ids, item_id):
+        section, owner, item = _item_target(name, ids, item_id, "may_change")
+        form = section.submitted_item(owner, item)
+        saved = section.save_item(owner, item, form)
+        if saved.status is not None:
+            editing = "new" if item_id is None else item_id
+            saved.data = {"item_form": form, "item_editing": editing, **saved.data}
+        return _after_item_write(section, owner, saved)
+
+    def item_new(name, **ids):
+        section, owner, _ = _item_target(name, ids, None, "may_add")
         return _item_answer(section, owner, data={"item_form": section.item_form(owner),
                                                   "item_editing": "new"})
 
     def item_add(name, **ids):
-        section = _item_section(name)
-        owner = page.load(ids[page.id_arg])
-        if not section.may_add(owner):
-            abort(403)
-        form = section.submitted_item(owner)
-        saved = section.save_item(owner, None, form)
-        if saved.status is not None:
-            saved.data = {"item_form": form, "item_editing": "new", **saved.data}
-        return _after_item_write(section, owner, saved)
+        return _item_write(name, ids, None)
 
     def item_edit(name, item_id, **ids):
-        section = _item_section(name)
-        owner = page.load(ids[page.id_arg])
-        item = section.load_item(owner, item_id)
-        if not section.may_change(owner, item):
-            abort(403)
+        section, owner, item = _item_target(name, ids, item_id, "may_change")
         return _item_answer(section, owner, data={"item_form": section.item_form(owner, item),
                                                   "item_editing": item.id})
 
     def item_save(name, item_id, **ids):
-        section = _item_section(name)
-        owner = page.load(ids[page.id_arg])
-        item = section.load_item(owner, item_id)
-        if not section.may_change(owner, item):
-            abort(403)
-        form = section.submitted_item(owner, item)
-        saved = section.save_item(owner, item, form)
-        if saved.status is not None:
-            saved.data = {"item_form": form, "item_editing": item_id, **saved.data}
-        return _after_item_write(section, owner, saved)
+        return _item_write(name, ids, item_id)
 
     def item_remove(name, item_id, **ids):
-        section = _item_section(name)
-        owner = page.load(ids[page.id_arg])
-        item = section.load_item(owner, item_id)
-        if not section.may_remove(owner, item):
-            abort(403)
+        section, owner, item = _item_target(name, ids, item_id, "may_remove")
         return _after_item_write(section, owner, section.remove_item(owner, item))
 
     names = ", ".join(section.name for section in page.sections)
