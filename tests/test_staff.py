@@ -10,16 +10,8 @@ from clientapp.projects.models import Assignment, Project
 from clientapp.staff.models import StaffMember
 
 from .conftest import assert_fragment, assert_page
-from .factories import add_client, count
+from .factories import add_client, add_staff, count
 from .html import attr, find, one, text_of, texts, words
-
-
-def add_staff(app, name="Sam Staff", **fields) -> int:
-    with app.app_context():
-        member = StaffMember(name=name, **fields)
-        db.session.add(member)
-        db.session.commit()
-        return member.id
 
 
 def stored(app, staff_id) -> StaffMember:
