@@ -82,6 +82,28 @@ def test_setup_always_asks_for_the_code(app, client):
     assert user_count(app) == 1
 
 
+def test_setup_code_guesses_wait_after_a_few(app, client):
+    """The code is tried as a password is: five wrong ones from an address, then a 429 that
+    does not even look at the code (the right one included) until the wait is over."""
+    data = {"name": "Ada", "email": "ada@example.com", "password": PASSWORD}
+    for guess in range(5):
+        wrong = client.post("/setup", data={**data, "setup_code": f"BAD{guess}"}, htmx=True)
+        assert_fragment(wrong, "setup-form", 422)
+    refused = client.post("/setup", data={**data, "setup_code": setup_code(app)}, htmx=True)
+    assert_fragment(refused, "setup-form", 429)
+    assert "Too many failed attempts" in refused.get_data(as_text=True)
+    assert int(refused.headers["Retry-After"]) > 0
+    assert user_count(app) == 0
+
+
+def test_the_right_setup_code_forgets_the_wrong_ones(app, client):
+    data = {"name": "Ada", "email": "ada@example.com", "password": PASSWORD}
+    client.post("/setup", data={**data, "setup_code": "BAD"})
+    assert client.post("/setup", data={**data, "setup_code": setup_code(app)}).status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LoginAttempt)) == 0
+
+
 def test_setup_url_command(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["setup-url", "--base-url", "https://intranet.example/clients"])
