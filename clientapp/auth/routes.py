@@ -187,8 +187,9 @@ def reset_password(token: str):
         return limits.refused("auth/reset.html", "reset_form", exc, form=form, token=token,
                               done=False)
     try:
-        reset_links.check(token)
+        reset = reset_links.check(token)
         limits.forget(attempt)
+        form.password_owner = db.session.get(User, reset.user_id)
         if form.validate_on_submit():
             reset_links.set_password(token, form.new_password.data)
             db.session.commit()
