@@ -32,7 +32,7 @@ from flask import abort, url_for
 from flask_login import current_user
 
 from .extensions import db
-from .htmx import add_trigger, redirect_htmx, render, wants_fragment
+from .htmx import add_trigger, redirect_htmx, render, replace_url, wants_fragment
 
 
 @dataclass
@@ -75,6 +75,12 @@ class Section:
     def may_edit(self, owner) -> bool:
         return current_user.is_authenticated and (
             current_user.role == "admin" or current_user.role in self.roles)
+
+    def url_state(self) -> dict | None:
+        """For a section the reader narrows (filters): the page URL's arguments that show it
+        as this request asked, which the address bar takes so a reload or a shared link
+        keeps them. None: the section has no state of its own in the URL."""
+        return None
 
 
 class ItemSection(Section):
@@ -179,7 +185,13 @@ def register(bp, page: Page, rule: str) -> None:
 
     def view(name, **ids):
         section = page.section(name)
-        return _section_block(page, section, page.load(ids[page.id_arg]), "view")
+        owner = page.load(ids[page.id_arg])
+        response = _section_block(page, section, owner, "view")
+        state = section.url_state()
+        if state is not None and wants_fragment():
+            # Replaced, not pushed: a filter is not a new page, so Back leaves the page.
+            replace_url(response, url_for(page.endpoint, **{page.id_arg: owner.id}, **state))
+        return response
 
     def edit(name, **ids):
         section = page.section(name)

@@ -228,6 +228,28 @@ def test_filters_by_type_and_author(app, admin_client, manager_client, admin_id,
     assert len(summaries("type=bogus&who=x&before=nonsense")) == 3
 
 
+def test_the_filters_follow_in_the_address_bar_and_a_reload_keeps_them(
+        app, admin_client, admin_id):
+    client_id = add_client(app)
+    log(admin_client, client_id, kind="call", summary="A call")
+    log(admin_client, client_id, kind="note", summary="A note")
+    swapped = admin_client.get(f"/clients/{client_id}/interactions?type=call&who={admin_id}",
+                               htmx=True)
+    assert swapped.headers["HX-Replace-Url"] == \
+        f"/clients/{client_id}?type=call&who={admin_id}"
+    assert "HX-Push-Url" not in swapped.headers
+    reloaded = admin_client.get(swapped.headers["HX-Replace-Url"])
+    assert_page(reloaded)
+    [entry] = find(reloaded, "li.timeline-entry")
+    assert "A call" in entry.text() and "A note" not in text_of(reloaded)
+    assert one(reloaded, "#timeline-type option[selected]").attributes["value"] == "call"
+    everything = admin_client.get(f"/clients/{client_id}/interactions?type=all", htmx=True)
+    assert everything.headers["HX-Replace-Url"] == f"/clients/{client_id}"
+    # Another section's view leaves the address alone.
+    assert "HX-Replace-Url" not in admin_client.get(f"/clients/{client_id}/info",
+                                                    htmx=True).headers
+
+
 def test_the_apps_events_render_each_kind_and_unknown_ones(app, admin_client):
     client_id = add_client(app)
     with app.app_context():

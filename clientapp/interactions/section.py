@@ -50,12 +50,22 @@ class InteractionsSection(sections.ItemSection):
     template = "clients/sections/interactions.html"
 
     def context(self, client):
-        own = request.view_args.get("name") == self.name and request.method == "GET"
+        # Its filters come from its own view's URL or the profile's (url_state() puts them
+        # there), never from another section's request.
+        own = request.method == "GET" and (request.view_args.get("name") == self.name
+                                           or request.endpoint == "clients.profile")
         data = timeline_context(client, request.args if own else {})
         data.update(item_form=None, item_editing=None, saved=False, removed=None,
                     conflict=False, users=db.session.execute(
                         select(User.id, User.name).order_by(User.name, User.id)).all())
         return data
+
+    def url_state(self) -> dict:
+        wanted = timeline_args(request.args)
+        state = {"type": wanted["kind"]} if wanted["kind"] != "all" else {}
+        if wanted["who"] is not None:
+            state["who"] = wanted["who"]
+        return state
 
     def load_item(self, client, item_id):
         event = db.session.get(Event, item_id)
