@@ -118,7 +118,7 @@ class DefaultsSection(sections.Section):
     def __init__(self, kind: str):
         self.kind = kind
         self.name = "defaults" if kind == "client" else "settings"
-        self.template = f"defaults/sections/{kind}.html"
+        self.template = "defaults/sections/defaults.html"
 
     def context(self, owner):
         client_id = owner.id if self.kind == "client" else owner.client_id
