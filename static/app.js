@@ -1,5 +1,5 @@
 /* Clientapp's small behaviours, only what htmx and the browser do not do themselves:
-   - menus (popovers) move focus by arrow keys;
+   - menus (popovers) move focus by arrow keys; the phone's Menu button opens the links;
    - confirmation dialogs open as modals, close on the closeDialog event, give focus back;
    - notices and alerts can be dismissed, and plain notices fade;
    - a swap that removes the focused element hands focus to the region's fallback;
@@ -122,6 +122,23 @@
     if (menu && menu.matches(":popover-open")) {
       setTimeout(function () { if (menu.matches(":popover-open")) menu.hidePopover(); }, 0);
     }
+  });
+
+  /* The phone's Menu button (a disclosure): a click opens or closes what it controls (the
+     CSS hides them while it says collapsed); Escape in them closes them, back on the button. */
+  document.addEventListener("click", function (evt) {
+    var toggle = evt.target.closest(".menu-toggle");
+    if (toggle) toggle.setAttribute("aria-expanded",
+      toggle.getAttribute("aria-expanded") === "true" ? "false" : "true");
+  });
+  document.addEventListener("keydown", function (evt) {
+    var toggle = document.querySelector(".menu-toggle[aria-expanded=true]");
+    if (evt.key !== "Escape" || !toggle || !toggle.getClientRects().length) return;
+    var inside = toggle.contains(evt.target) || toggle.getAttribute("aria-controls").split(" ")
+      .some(function (id) { var part = document.getElementById(id); return part && part.contains(evt.target); });
+    if (!inside) return;
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.focus();
   });
 
   /* Dialogs: a <dialog data-open-on-load> swapped in opens as a modal; [data-dialog-close]
