@@ -19,6 +19,8 @@ and for an ItemSection (a list whose items are added, edited in place and remove
     POST <page>/<name>/new               add
     GET  <page>/<name>/<id:item_id>/edit the view with that item as its form
     POST <page>/<name>/<id:item_id>      save it (422, 409 as above)
+    GET  <page>/<name>/<id:item_id>/remove  the question before a removal (a modal dialog
+                                         for htmx, a page of its own otherwise)
     POST <page>/<name>/<id:item_id>/remove
 An item section's answers are always its whole view block (a save may move or change other
 items); its template finds the form in data["item_form"] and which item it edits in
@@ -28,11 +30,14 @@ page, with that section in its form, and after a save a redirect to the page.
 """
 from dataclasses import dataclass, field
 
-from flask import abort, url_for
+from flask import abort, request, url_for
 from flask_login import current_user
 
 from .extensions import db
 from .htmx import add_trigger, redirect_htmx, render, replace_url, wants_fragment
+
+
+REMOVE_TEMPLATE = "_confirm_remove.html"
 
 
 @dataclass
@@ -86,9 +91,12 @@ class Section:
 class ItemSection(Section):
     """A section listing items, each added, edited in place and removed through the item
     routes (the section's own form routes stay closed). Override load_item(), item_form(),
-    save_item() (item None: a new one), remove_item(); may_change() for per-item rights."""
+    save_item() (item None: a new one), remove_item(); may_change() for per-item rights.
+    A removal asked first (its Remove links to the item's remove URL) needs `element_id`
+    (the section's element, which the answer replaces) and remove_question()."""
 
     editable = False
+    element_id: str = ""
 
     def load_item(self, owner, item_id: int):
         """The item of `owner` with this id, or abort(404)."""
@@ -113,6 +121,10 @@ class ItemSection(Section):
         raise NotImplementedError
 
     def remove_item(self, owner, item) -> Saved:
+        raise NotImplementedError
+
+    def remove_question(self, owner, item) -> dict:
+        """The confirmation's words: {"title", "text", "button"}."""
         raise NotImplementedError
 
 
@@ -289,9 +301,21 @@ def register(bp, page: Page, rule: str) -> None:
     def item_save(name, item_id, **ids):
         return _item_write(name, ids, item_id)
 
+    def item_confirm_remove(name, item_id, **ids):
+        section, owner, item = _item_target(name, ids, item_id, "may_remove")
+        if not section.element_id:
+            abort(404)
+        return render(REMOVE_TEMPLATE, "remove_dialog", modal=wants_fragment(),
+                      question=section.remove_question(owner, item),
+                      action=url_for(f"{bp.name}.{page.name}_item_remove", **request.view_args),
+                      target="#" + section.element_id, next_path=page.url(owner))
+
     def item_remove(name, item_id, **ids):
         section, owner, item = _item_target(name, ids, item_id, "may_remove")
-        return _after_item_write(section, owner, section.remove_item(owner, item))
+        response = _after_item_write(section, owner, section.remove_item(owner, item))
+        if wants_fragment():
+            add_trigger(response, "closeDialog")  # the confirmation, when one asked
+        return response
 
     names = ", ".join(section.name for section in page.sections)
     part = f"{rule}/<any({names}):name>"
@@ -309,5 +333,7 @@ def register(bp, page: Page, rule: str) -> None:
                         methods=["POST"])
         bp.add_url_rule(f"{items}/<id:item_id>/remove", f"{page.name}_item_remove",
                         item_remove, methods=["POST"])
+        bp.add_url_rule(f"{items}/<id:item_id>/remove", f"{page.name}_item_confirm_remove",
+                        item_confirm_remove, methods=["GET"])
 
 

@@ -2,6 +2,7 @@
 events, newest first, filtered by type and author, "Load more" by keyset), and the log,
 edit and delete of one's own entries (sections.ItemSection)."""
 from flask import abort, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -48,6 +49,7 @@ def timeline_context(client, args) -> dict:
 class InteractionsSection(sections.ItemSection):
     name = "interactions"
     template = "clients/sections/interactions.html"
+    element_id = "client-interactions"
 
     def context(self, client):
         # Its filters come from its own view's URL or the profile's (url_state() puts them
@@ -108,6 +110,12 @@ class InteractionsSection(sections.ItemSection):
         summary = item.summary
         services.delete_interaction(item)
         return sections.Saved(data={"removed": summary}, trigger={"clientsChanged": None})
+
+    def remove_question(self, client, item):
+        return {"title": _("Delete this interaction?"),
+                "text": _("“%(summary)s” is deleted from the timeline for good.",
+                          summary=item.summary),
+                "button": _("Delete")}
 
 
 def _has_logged_interactions():
