@@ -541,4 +541,4 @@ def import_history():
     query = select(ImportJob).where(ImportJob.state != ImportState.CHECKING)
     page = HISTORY.paginate(query, params)
     return render("imports/history.html", "import_history", page=page,
-                  params=params.with_(page=page.page))
+                  params=params.with_(page=page.page), target_of=targets.of)
