@@ -28,7 +28,7 @@ page, with that section in its form, and after a save a redirect to the page.
 """
 from dataclasses import dataclass, field
 
-from flask import abort, url_for
+from flask import abort, request, url_for
 from flask_login import current_user
 
 from .extensions import db
@@ -75,6 +75,13 @@ class Section:
     def may_edit(self, owner) -> bool:
         return current_user.is_authenticated and (
             current_user.role == "admin" or current_user.role in self.roles)
+
+    def list_params(self, listing, **path):
+        """The parameters of a list this section shows (its pager, its sort): the request's
+        when it asks for this section itself, the list's defaults when the whole page is
+        shown. `path`: the page's id argument, for the list's URLs."""
+        own = request.view_args.get("name") == self.name
+        return listing.params(request.args if own else {}, path={**path, "name": self.name})
 
 
 class ItemSection(Section):
