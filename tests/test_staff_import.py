@@ -5,20 +5,18 @@ import csv
 import io
 import re
 
-import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from clientapp import jobs as job_lifecycle
 from clientapp.extensions import db
-from clientapp.imports import running
 from clientapp.imports.models import ImportJob
 from clientapp.staff.models import StaffMember
 
 from .conftest import assert_fragment, assert_page
 from .factories import add_client, add_project, add_staff, assign_staff, count
 from .html import find, one, words
+from .test_imports import figure, run, started, text  # noqa: F401  (started: a fixture)
 
 GOOD = ("Name,Email,Phone\n"
         "Zoé Martin,zoe@example.com,+33 6 12 34 56 78\n"
@@ -31,14 +29,6 @@ BAD = ("Name,Email,Phone\n"
        "Cleo Long,cleo@example.com," + "9" * 51 + "\n").encode()
 
 
-@pytest.fixture
-def started(monkeypatch):
-    """Jobs the routes would start in a thread; the tests run them with running.run_job."""
-    jobs = []
-    monkeypatch.setattr(job_lifecycle, "start", lambda app, model, job_id: jobs.append(job_id))
-    return jobs
-
-
 def upload(client, data: bytes, filename: str = "staff.csv", mode: str = "create", **kw):
     return client.post("/staff/import", data={"file": (io.BytesIO(data), filename), "mode": mode},
                        content_type="multipart/form-data", **kw)
@@ -48,22 +38,6 @@ def checked(client, data: bytes, mode: str = "create") -> int:
     response = upload(client, data, mode=mode)
     assert response.status_code == 303, response.get_data(as_text=True)[:800]
     return int(re.search(r"/staff/import/(\d+)$", response.headers["Location"]).group(1))
-
-
-def run(app, job_id: int) -> str:
-    with app.app_context():
-        return running.run_job(job_id)
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def figure(body: str, label: str) -> str:
-    for pair in find(body, "dl.figures > div"):
-        if words(pair.css_first("dt")) == label:
-            return words(pair.css_first("dd"))
-    raise AssertionError(f"no figure {label!r}")
 
 
 def error_rows(body: str) -> list[dict]:
