@@ -87,6 +87,13 @@ class Section:
         keeps them. None: the section has no state of its own in the URL."""
         return None
 
+    def list_params(self, listing, **path):
+        """The parameters of a list this section shows (its pager, its sort): the request's
+        when it asks for this section itself, the list's defaults when the whole page is
+        shown. `path`: the page's id argument, for the list's URLs."""
+        own = request.view_args.get("name") == self.name
+        return listing.params(request.args if own else {}, path={**path, "name": self.name})
+
 
 class ItemSection(Section):
     """A section listing items, each added, edited in place and removed through the item
