@@ -11,7 +11,7 @@ from clientapp.extensions import db
 from clientapp.teams import services
 from clientapp.teams.models import ClientTeamMember, ProjectTeamMember
 
-from .conftest import make_user
+from .conftest import assert_page, make_user
 from .factories import add_client, add_project, count
 from .html import attr, find, one, texts, words
 
@@ -107,6 +107,11 @@ def test_role_and_switch_save_in_place_and_are_recorded(app, manager_client, cli
     # Saving the same values again records nothing.
     manager_client.post(url, htmx=True, data={"role": "Account lead", "in_discussions": "y"})
     assert kinds(app, client_id) == ["team.added", "team.changed", "team.changed"]
+    # The timeline says what changed, old → new.
+    profile = manager_client.get(f"/clients/{client_id}")
+    changes = [words(li) for li in find(profile, "#client-interactions .timeline-changes li")]
+    assert "In team discussions: No → Yes" in changes
+    assert "Role on the team: empty → Account lead" in changes
     too_long = manager_client.post(url, htmx=True, data={"role": "x" * 201, "in_discussions": "y"})
     assert too_long.status_code == 422
     assert words(one(too_long, f"#client-team-{alice}-role-error")) == \
@@ -116,6 +121,16 @@ def test_role_and_switch_save_in_place_and_are_recorded(app, manager_client, cli
 
 def test_remove_a_member(app, manager_client, client_id, alice):
     manager_client.post(f"/clients/{client_id}/team/new", data={"member": "Alice Martin"})
+    url = f"/clients/{client_id}/team/{alice}/remove"
+    # Remove is a link that asks first: a dialog whose form answers with the section.
+    view = manager_client.get(f"/clients/{client_id}/team", htmx=True)
+    assert one(view, f"#client-team a[hx-get='{url}']").attributes["href"] == url
+    asked = manager_client.get(url, htmx=True)
+    assert texts(asked, "dialog h2") == ["Remove Alice Martin from the team?"]
+    assert texts(asked, "dialog p") == ["Alice Martin leaves the management team of Acme."]
+    assert one(asked, "dialog form").attributes["hx-target"] == "#client-team"
+    assert_page(manager_client.get(url))
+    assert team(app, client_id) == [("Alice Martin", None, True)]
     response = manager_client.post(f"/clients/{client_id}/team/{alice}/remove", htmx=True)
     assert response.status_code == 200 and team(app, client_id) == []
     assert "removed from the management team" in response.get_data(as_text=True)

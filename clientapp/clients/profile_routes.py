@@ -97,8 +97,7 @@ class ProjectsSection(sections.Section):
     editable = False
 
     def context(self, client):
-        params = HISTORY.params(request.args if request.view_args.get("name") == self.name
-                                else {}, path={"client_id": client.id, "name": self.name})
+        params = self.list_params(HISTORY, client_id=client.id)
         return {"params": params, "page": client_history(client.id, params),
                 "today": project_today()}
 

@@ -1,9 +1,10 @@
-"""Checking every row before anything is written.
+"""Checking every row before anything is written, for every import target.
 
-Each row is cleaned and validated exactly as the client form does it (clients/validation.py),
-then against the rest of the file (a code twice) and the database (a code already used, a
-client to update, a name that looks like an existing client). The outcome is stored in
-import_rows and import_issues; nothing touches the clients table here.
+Each row is cleaned and validated exactly as its record's form does it (the target's
+row_errors), then against the rest of the file (a key twice: a client's code, a staff
+member's email) and the database (a key already used, a record to update, a name that looks
+like an existing record's). The outcome is stored in import_rows and import_issues; nothing
+touches the records' table here.
 """
 from dataclasses import dataclass, field
 
@@ -11,11 +12,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 
-from ..clients.models import Client, client_keys, code_key
-from ..clients.validation import clean, field_errors
+from ..clients.validation import clean
 from ..extensions import db
+from . import targets
 from .models import ImportIssue, ImportJob, ImportRow, ImportState, IssueKind, RowStatus
-from .reading import CONTACT_FIELDS, FIELDS, IMPORT_FIELDS, FileProblem, Table, header_key, unneutralise
+from .reading import FIELDS, FileProblem, Table, header_key, unneutralise  # noqa: F401
+from .targets import ImportTarget
 
 BATCH = 1000  # rows per database round trip
 # Rows checked between two commits of a new file's check: checked first, then written at
@@ -33,55 +35,6 @@ TYPE_WORDS = {
     "person": "individual", "personne": "individual", "personnephysique": "individual",
 }
 TYPE_LABELS = {"company": _l("Company"), "individual": _l("Individual")}
-FIELD_LABELS = {"name": _l("Name"), "code": _l("Code"), "address": _l("Address"),
-                "email": _l("Email"), "phone": _l("Phone"), "type": _l("Type"),
-                "contact_name": _l("Contact name"), "contact_email": _l("Contact email"),
-                "contact_phone": _l("Contact phone")}
-
-
-def contact_values(values: dict) -> dict | None:
-    """The primary contact a row describes (contacts.services' fields), or None."""
-    from ..contacts.services import split_name
-
-    if not any(values.get(name) for name in CONTACT_FIELDS):
-        return None
-    first, last = split_name(values.get("contact_name"))
-    return {"first_name": first, "last_name": last, "email": values.get("contact_email"),
-            "phone": values.get("contact_phone")}
-
-
-def contact_row(contact) -> dict:
-    """A contact as the contact columns of a file would hold it."""
-    name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
-    return {"contact_name": name or None, "contact_email": contact.email,
-            "contact_phone": contact.phone}
-
-
-def row_keys(values: dict) -> tuple:
-    """client_keys() of a row, its contact's name and email searched with the client."""
-    from ..db.search import search_text
-
-    return client_keys(values.get("name"), values.get("code"), values.get("address"),
-                       values.get("email"), search_text(values.get("contact_name"),
-                                                        values.get("contact_email")))
-
-
-def row_errors(values: dict) -> dict:
-    """The client form's rules, and the contact form's for the contact columns."""
-    from ..contacts.services import contact_errors
-
-    errors = field_errors({name: values[name] for name in values if name in FIELDS})
-    contact = contact_values(values)
-    if contact is not None:
-        found = contact_errors(contact)
-        if contact["email"] and "last_name" in found:
-            # A file may name a contact by its email alone (an update of its address).
-            del found["last_name"]
-        names = {"first_name": "contact_name", "last_name": "contact_name",
-                 "email": "contact_email", "phone": "contact_phone"}
-        for name, message in found.items():
-            errors.setdefault(names.get(name, "contact_name"), message)
-    return errors
 
 
 _TYPES_SEEN = {}  # a file holds a handful of distinct Type words: fold each once
@@ -144,7 +97,7 @@ class Counts:
             self.warning += 1
 
 
-PRELOAD_MAX = 200_000  # up to this many clients, their keys are read once, not per batch
+PRELOAD_MAX = 200_000  # up to this many records, their keys are read once, not per batch
 
 
 @dataclass
@@ -153,87 +106,81 @@ class Checker:
 
     job_id: int
     mode: str
-    fields: tuple  # the fields the file has
-    keep_empty: bool = True  # update mode: an empty cell keeps the client's value
+    fields: tuple  # the record's fields the file has
+    keep_empty: bool = True  # update mode: an empty cell keeps the record's value
     counts: Counts = field(default_factory=Counts)
     issues: list = field(default_factory=list)
     first_code_line: dict = field(default_factory=dict)
     first_match_line: dict = field(default_factory=dict)
-    code_index: dict | None = None  # code_key -> (id, name) of every client, when preloaded
-    match_index: dict | None = None  # match_key -> (id, name) of the oldest such client
-    contact_fields: tuple = ()  # the contact columns the file has
-    primaries: dict = field(default_factory=dict)  # client_id -> contact_row() (update mode)
+    code_index: dict | None = None  # key -> (id, name) of every record, when preloaded
+    match_index: dict | None = None  # match_key -> (id, name) of the oldest such record
+    contact_fields: tuple = ()  # the related record's columns the file has
+    primaries: dict = field(default_factory=dict)  # record id -> its related values
+    target: ImportTarget = None
+
+    def __post_init__(self):
+        if self.target is None:
+            self.target = targets.get("clients")
 
     def issue(self, row, kind, field_name, code, detail=None):
         self.issues.append({"job_id": self.job_id, "line": row.line, "kind": kind,
                             "field": field_name, "code": code, "detail": detail or None})
 
     def preload(self) -> None:
-        """One read of every client's keys instead of two queries per batch, while the
+        """One read of every record's keys instead of two queries per batch, while the
         table is small enough for that to be cheaper."""
-        if db.session.scalar(select(func.count()).select_from(Client)) > PRELOAD_MAX:
+        model = self.target.model
+        if db.session.scalar(select(func.count()).select_from(model)) > PRELOAD_MAX:
             return
-        self.code_index = {key: (client_id, name) for client_id, key, name in db.session.execute(
-            select(Client.id, Client.code_key, Client.name).where(Client.code_key.is_not(None)))}
-        self.match_index = {}
-        for client_id, key, name in db.session.execute(
-                select(Client.id, Client.match_key, Client.name).where(Client.match_key != "")
-                .order_by(Client.id)):
-            self.match_index.setdefault(key, (client_id, name))
+        self.code_index = self.target.owners(None)
+        self.match_index = self.target.lookalikes(None)
 
     def check_batch(self, rows: list) -> None:
+        target = self.target
         codes = {row.keys[1] for row in rows if row.keys[1] and not row.skip}
         matches = {row.keys[2] for row in rows if row.keys[2] and not row.skip}
         if self.code_index is not None:
             owners = {key: self.code_index[key] for key in codes if key in self.code_index}
             lookalikes = {key: self.match_index[key] for key in matches if key in self.match_index}
         else:
-            owners, lookalikes = {}, {}
-            if codes:
-                owners = {key: (client_id, name) for client_id, key, name in db.session.execute(
-                    select(Client.id, Client.code_key, Client.name)
-                    .where(Client.code_key.in_(codes)))}
-            if matches:
-                for client_id, key, name in db.session.execute(
-                        select(Client.id, Client.match_key, Client.name)
-                        .where(Client.match_key.in_(matches)).order_by(Client.id)):
-                    lookalikes.setdefault(key, (client_id, name))
+            owners = target.owners(codes) if codes else {}
+            lookalikes = target.lookalikes(matches) if matches else {}
         current = {}
         self.primaries = {}
         if self.mode == "update" and owners:
-            columns = [getattr(Client, name) for name in FIELDS]
-            ids = [client_id for client_id, _name in owners.values()]
-            for found in db.session.execute(select(Client.id, *columns).where(
-                    Client.id.in_(ids))):
+            model = target.model
+            columns = [getattr(model, name) for name in target.record_fields]
+            ids = [record_id for record_id, _name in owners.values()]
+            for found in db.session.execute(select(model.id, *columns).where(
+                    model.id.in_(ids))):
                 current[found.id] = found
-            if any(name in self.contact_fields for name in CONTACT_FIELDS):
-                from ..contacts.services import primary_contacts
-
-                self.primaries = {client_id: contact_row(contact) for client_id, contact
-                                  in primary_contacts(ids).items()}
+            if self.contact_fields and target.related is not None:
+                self.primaries = target.related(ids)
         for row in rows:
             self.check_row(row, owners, lookalikes, current)
             self.counts.add(row)
 
     def check_row(self, row: Row, owners: dict, lookalikes: dict, current: dict) -> None:
+        target = self.target
+        key_field = target.key_field
         row.warned = False
         row.client_id = None
         if row.skip:
             row.status = RowStatus.SKIP
             return
-        errors = row_errors(row.values)
+        errors = target.row_errors(row.values)
         for name in errors:
             self.issue(row, IssueKind.ERROR, name, "field")
         _, the_code_key, the_match_key, _ = row.keys
-        if the_code_key and "code" not in errors:
+        if the_code_key and key_field not in errors:
             first = self.first_code_line.setdefault(the_code_key, row.line)
             owner = owners.get(the_code_key)
             if first != row.line:
-                errors["code"] = True
-                self.issue(row, IssueKind.ERROR, "code", "code_twice", {"line": first})
+                errors[key_field] = True
+                self.issue(row, IssueKind.ERROR, key_field, "code_twice", {"line": first})
             elif owner is not None and self.mode == "create":
-                errors["code"] = True
-                self.issue(row, IssueKind.ERROR, "code", "code_used",
+                errors[key_field] = True
+                self.issue(row, IssueKind.ERROR, key_field, "code_used",
                            {"name": owner[1], "id": owner[0]})
             elif owner is not None:
                 row.client_id = owner[0]
@@ -246,10 +193,10 @@ class Checker:
             changed = False
             for name in self.fields:
                 new, old = row.values.get(name), getattr(owner, name)
-                if new is None and (self.keep_empty or name == "type"):
-                    continue  # an empty cell keeps the client's value (Type always)
-                if name == "code" and code_key(new) == code_key(old):
-                    continue  # the code it was matched by, whatever its case
+                if new is None and (self.keep_empty or name in target.always_keep):
+                    continue  # an empty cell keeps the record's value (a client's type always)
+                if name == key_field and target.key(new) == target.key(old):
+                    continue  # the key it was matched by, whatever its case
                 if new != old:
                     changed = True
                     self.issue(row, IssueKind.CHANGE, name, "change", {"old": old, "new": new})
@@ -264,13 +211,13 @@ class Checker:
             row.status = RowStatus.UPDATE if changed else RowStatus.SAME
             return
         row.status = RowStatus.NEW
-        row.client_id = None  # (matched by a client deleted since: a new client again)
+        row.client_id = None  # (matched by a record deleted since: a new one again)
         if the_match_key:
             first = self.first_match_line.setdefault(the_match_key, row.line)
             lookalike = lookalikes.get(the_match_key)
             if lookalike is not None and not the_code_key:
-                # Nothing tells it apart from the client we have (quick add's rule): most
-                # likely the same client imported again.
+                # Nothing tells it apart from the record we have (quick add's rule): most
+                # likely the same one imported again.
                 row.status = RowStatus.DUPLICATE
                 self.issue(row, IssueKind.DUPLICATE, "name", "duplicate",
                            {"name": lookalike[1], "id": lookalike[0]})
@@ -283,6 +230,19 @@ class Checker:
                 self.issue(row, IssueKind.WARNING, "name", "similar_line", {"line": first})
 
 
+def _checker(job: ImportJob, mapping: dict) -> Checker:
+    target = targets.of(job)
+    return Checker(job.id, job.mode,
+                   tuple(name for name in target.record_fields if name in mapping),
+                   job.keep_empty,
+                   contact_fields=tuple(name for name in target.fields
+                                        if name in mapping and name not in target.record_fields),
+                   target=target)
+
+
+# import_rows' columns for the values of a client's primary contact (no other target has a
+# related record yet).
+RELATED_COLUMNS = ("contact_name", "contact_email", "contact_phone")
 ROW_COLUMNS = ("job_id", "line", "status", "warned", "type", "name", "code", "address", "email",
                "phone", "name_key", "code_key", "match_key", "search_text", "client_id",
                "contact_name", "contact_email", "contact_phone")
@@ -323,7 +283,7 @@ def _row_record(job_id: int, row: Row) -> dict:
             "address": values.get("address"), "email": values.get("email"),
             "phone": values.get("phone"), "name_key": name_key, "code_key": the_code_key,
             "match_key": match_key, "search_text": search_text, "client_id": row.client_id,
-            **{name: values.get(name) for name in CONTACT_FIELDS}}
+            **{name: values.get(name) for name in RELATED_COLUMNS}}
 
 
 def _batches(iterable, size=BATCH):
@@ -365,8 +325,6 @@ def check_table(job: ImportJob, table: Table, mapping: dict):
     slice and yields, for the caller to commit, so that a large file never holds SQLite's
     write lock for long. The job reads "checking" until the last slice, then "checked".
     FileProblem may come from a row halfway through a large file."""
-    fields = tuple(name for name in FIELDS if name in mapping)
-    contact_fields = tuple(name for name in CONTACT_FIELDS if name in mapping)
     job.headers = table.headers
     job.mapping = mapping
     job.kind, job.encoding, job.delimiter = table.kind, table.encoding, table.delimiter
@@ -375,8 +333,9 @@ def check_table(job: ImportJob, table: Table, mapping: dict):
     _clear(job, rows=True)
     db.session.flush()
     yield  # (committed at once: the rows are checked outside any write transaction)
-    checker = Checker(job.id, job.mode, fields, job.keep_empty, contact_fields=contact_fields)
+    checker = _checker(job, mapping)
     checker.preload()
+    row_keys = checker.target.row_keys
     preview = []
 
     def rows():
@@ -415,11 +374,10 @@ def recheck(job: ImportJob, changed: dict | None = None) -> None:
     """Check the stored rows again (after a fix, a skipped row or another mode), writing back
     only the rows whose outcome changed. `changed` maps a line to its new values."""
     mapping = job.mapping
-    fields = tuple(name for name in IMPORT_FIELDS if name in mapping)
     changed = changed or {}
-    checker = Checker(job.id, job.mode, tuple(name for name in fields if name in FIELDS),
-                      job.keep_empty,
-                      contact_fields=tuple(name for name in fields if name in CONTACT_FIELDS))
+    checker = _checker(job, mapping)
+    fields = tuple(name for name in checker.target.fields if name in mapping)
+    row_keys = checker.target.row_keys
     checker.preload()
     table = ImportRow.__table__
     columns = [table.c.line, table.c.status, table.c.warned, table.c.client_id,
@@ -459,7 +417,7 @@ def recheck(job: ImportJob, changed: dict | None = None) -> None:
                      .values({key: bindparam("b_" + key) for key in (
                          "status", "warned", "client_id", "type", "name", "code", "address",
                          "email", "phone", "name_key", "code_key", "match_key",
-                         "search_text", *CONTACT_FIELDS)}))
+                         "search_text", *RELATED_COLUMNS)}))
         db.session.execute(statement, updates)
     _finish(job, checker)
 
@@ -470,7 +428,7 @@ def fix_cell(job: ImportJob, line: int, field_name: str, value: str) -> bool:
     row = db.session.get(ImportRow, (job.id, line))
     if row is None or field_name not in mapping:
         return False
-    values = {name: getattr(row, name) for name in IMPORT_FIELDS if name in mapping}
+    values = {name: getattr(row, name) for name in targets.of(job).fields if name in mapping}
     cleaned = clean(value)
     values[field_name] = normalise_type(cleaned) if field_name == "type" else cleaned
     recheck(job, {line: {"values": values}})
@@ -491,19 +449,10 @@ def restore_skipped(job: ImportJob) -> None:
 
 
 # --- What an issue says, in the reader's language ---------------------------------------------
-def issue_message(issue, row_values: dict | None) -> str:
-    detail = issue.detail or {}
+def issue_message(issue, row_values: dict | None, target: ImportTarget | None = None) -> str:
+    target = target or targets.get("clients")
     if issue.code == "field":
-        message = row_errors(row_values or {}).get(issue.field)
+        message = target.row_errors(row_values or {}).get(issue.field)
         return str(message) if message else _("Checked again: this value is now fine.")
-    if issue.code == "code_twice":
-        return _("This code is also on line %(line)s.", line=detail.get("line"))
-    if issue.code == "code_used":
-        code = (row_values or {}).get("code") or ""
-        return _("The code %(code)s is already used by %(name)s.", code=code,
-                 name=detail.get("name"))
-    if issue.code == "similar":
-        return _("Looks like the existing client %(name)s.", name=detail.get("name"))
-    if issue.code == "similar_line":
-        return _("Looks like the client on line %(line)s.", line=detail.get("line"))
-    return issue.code
+    say = target.messages.get(issue.code)
+    return say(issue.detail or {}, row_values or {}) if say else issue.code

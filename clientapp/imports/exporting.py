@@ -22,7 +22,8 @@ from ..contacts.models import Contact
 from ..clients.services import CLIENTS, Params, client_query, count_clients, ordered
 from ..extensions import db
 from ..htmx import render, wants_fragment
-from .checking import FIELD_LABELS, TYPE_LABELS, issue_message
+from . import targets
+from .checking import TYPE_LABELS, issue_message
 from .models import ImportIssue, ImportJob, ImportRow
 from .reading import IMPORT_FIELDS, neutralise, text_cell
 
@@ -53,10 +54,14 @@ def _download(body, filename: str, content_type: str = "text/csv; charset=utf-8"
     return response
 
 
-def template_response() -> Response:
-    example = [_("Example Company Inc."), "EX-001", _("1 Main Street, Springfield")]
-    body = BOM + _csv_line([HEADERS[name] for name in TEMPLATE_FIELDS]) + _csv_line(example)
-    return _download(body.encode("utf-8"), "client-import-template.csv")
+def template_response(fields=TEMPLATE_FIELDS, example=None,
+                      filename: str = "client-import-template.csv") -> Response:
+    """An import target's template: its header line (in English, which every language's
+    import reads) and an example row."""
+    if example is None:
+        example = [_("Example Company Inc."), "EX-001", _("1 Main Street, Springfield")]
+    body = BOM + _csv_line([HEADERS[name] for name in fields]) + _csv_line(example)
+    return _download(body.encode("utf-8"), filename)
 
 
 def type_label(value: str | None) -> str:
@@ -196,6 +201,7 @@ def error_rows_response(job: ImportJob) -> Response:
 
 
 def _error_lines(job, fields, rows) -> str:
+    target = targets.of(job)
     issues = db.session.scalars(select(ImportIssue).where(
         ImportIssue.job_id == job.id, ImportIssue.kind == "error",
         ImportIssue.line.in_([row.line for row in rows])).order_by(ImportIssue.id)).all()
@@ -208,8 +214,8 @@ def _error_lines(job, fields, rows) -> str:
         shown = dict(values, type=type_label(values["type"])) if "type" in values else values
         reasons = "; ".join(
             _("Line %(line)s, %(field)s: %(reason)s", line=row.line,
-              field=FIELD_LABELS[issue.field] if issue.field else "",
-              reason=issue_message(issue, values))
+              field=target.field_labels[issue.field] if issue.field else "",
+              reason=issue_message(issue, values, target))
             for issue in by_line.get(row.line, []))
         out.append(_csv_line([shown[name] or "" for name in fields] + [reasons]))
     return "".join(out)

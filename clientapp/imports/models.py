@@ -67,6 +67,8 @@ class ImportJob(JobColumns, db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     state: Mapped[str] = mapped_column(String(16), default=ImportState.CHECKED)
     mode: Mapped[str] = mapped_column(String(8), default=ImportMode.CREATE)
+    # What the job imports: an ImportTarget's name (targets.py), clients or staff.
+    target: Mapped[str] = mapped_column(String(16), default="clients", server_default="clients")
     filename: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(8), default="csv")  # csv or xlsx
     # What the reader used, and what the user chose (None: found automatically).
@@ -162,8 +164,9 @@ class ImportRow(db.Model):
     contact_name: Mapped[str | None] = mapped_column(Text, nullable=True)
     contact_email: Mapped[str | None] = mapped_column(Text, nullable=True)
     contact_phone: Mapped[str | None] = mapped_column(Text, nullable=True)
-    # The client matched by code (update mode). No foreign key: the row is a record of the
-    # file, and the client may be deleted later without touching it.
+    # The record matched by its key (update mode): a client by code, a staff member by
+    # email. No foreign key: the row is a record of the file, and the record may be deleted
+    # later without touching it.
     client_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # {field: value} of the client before the run changed it, for "Undo import".
     before: Mapped[dict | None] = mapped_column(JSONOrNull, nullable=True)

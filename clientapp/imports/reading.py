@@ -81,11 +81,13 @@ def header_key(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", "", fold(text or ""))
 
 
-def match_headers(headers: list) -> dict:
-    """{field: column index} for the columns whose header names a field (first one wins)."""
+def match_headers(headers: list, lookup: dict | None = None) -> dict:
+    """{field: column index} for the columns whose header names a field (first one wins).
+    `lookup`: {folded header name: field} of the import's target (the clients' by default)."""
+    lookup = _HEADER_LOOKUP if lookup is None else lookup
     mapping = {}
     for index, header in enumerate(headers):
-        name = _HEADER_LOOKUP.get(header_key(header))
+        name = lookup.get(header_key(header))
         if name and name not in mapping:
             mapping[name] = index
     return mapping
@@ -221,13 +223,14 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     return data.decode(chosen), chosen
 
 
-def sniff_delimiter(first_line: str) -> str:
+def sniff_delimiter(first_line: str, lookup: dict | None = None) -> str:
     """The delimiter under which the header line names the most known fields, then has the
     most columns; a comma when nothing tells."""
+    lookup = _HEADER_LOOKUP if lookup is None else lookup
     best, best_score = ",", (-1, -1)
     for delimiter in DELIMITERS:
         cells = next(csv.reader([first_line], delimiter=delimiter), [])
-        known = sum(1 for cell in cells if header_key(cell) in _HEADER_LOOKUP)
+        known = sum(1 for cell in cells if header_key(cell) in lookup)
         score = (known, len(cells))
         if score > best_score:
             best, best_score = delimiter, score
@@ -331,9 +334,10 @@ def _extension(filename: str) -> str:
 
 def read_table(data: bytes, filename: str, encoding: str | None = None,
                delimiter: str | None = None, max_rows: int = 200_000,
-               max_unpacked: int = 100 * 1024 * 1024) -> Table:
+               max_unpacked: int = 100 * 1024 * 1024, lookup: dict | None = None) -> Table:
     """The file's header and an iterator of its rows. Problems found up front raise
-    FileProblem here; the row iterator raises it for what only shows further down."""
+    FileProblem here; the row iterator raises it for what only shows further down.
+    `lookup`: the import target's header names, to tell the delimiter by."""
     extension = _extension(filename)
     if extension not in EXTENSIONS:
         raise FileProblem(_l("Use a .csv, .txt, .tsv or .xlsx file."))
@@ -379,7 +383,7 @@ def read_table(data: bytes, filename: str, encoding: str | None = None,
             raise FileProblem(_l("The file is empty."))
         first_line = re.match(r"[\r\n]*([^\r\n]*)", text).group(1)
         used_delimiter = delimiter or ("\t" if extension == "tsv" and "\t" in first_line
-                                       else sniff_delimiter(first_line))
+                                       else sniff_delimiter(first_line, lookup))
         rows = _csv_rows(text, used_delimiter, max_rows)
         kind = "csv"
 

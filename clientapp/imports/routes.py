@@ -1,25 +1,31 @@
-"""Import and export pages: upload and check, fix in place, start and watch, history, undo."""
+"""Import and export pages: upload and check, fix in place, start and watch, history, undo.
+
+One journey for every import target (targets.py): its pages live under the target's own
+URL (/clients/import..., /staff/import...), the first part of which names the target; a
+job's pages answer 404 under another target's URL. The history (/clients/imports) lists
+every job with what it imported."""
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, request, url_for
+from flask import Blueprint, abort, current_app, g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import delete, func, or_, select
 
 from .. import jobs
-from ..clients.models import Client
 from ..db.time import utcnow
 from ..extensions import db
 from ..htmx import redirect_htmx, render
 from ..ids import as_id
 from ..listing import Listing, Sort
-from . import checking, exporting, running, undo  # noqa: F401  (running registers the job)
-from .checking import FIELD_LABELS, TYPE_LABELS, issue_message
+from . import checking, exporting, running, targets, undo  # noqa: F401  (running registers the job)
+from .checking import TYPE_LABELS, issue_message
 from .models import (MODES, ImportFile, ImportIssue, ImportJob, ImportRow, ImportState,
                      IssueKind, RowStatus)
-from .reading import DELIMITERS, ENCODINGS, IMPORT_FIELDS, FileProblem, match_headers, read_table
+from .reading import DELIMITERS, ENCODINGS, FileProblem, match_headers, read_table
 
-bp = Blueprint("imports", __name__, url_prefix="/clients")
+bp = Blueprint("imports", __name__)
+# The journey's URLs: /clients/import..., /staff/import... (the target's name first).
+JOURNEY = "/<any(clients, staff):target>/import"
 
 PAGE_SIZE = 50
 DRAFTS_KEPT = timedelta(days=7)
@@ -30,6 +36,37 @@ ISSUE_KINDS = tuple(IssueKind)
 
 
 OPEN_TO_VIEWERS = ("imports.export_clients", "imports.export_formats")
+
+
+@bp.url_value_preprocessor
+def _take_target(endpoint, values):
+    if values and "target" in values:
+        g.import_target = values.pop("target")
+
+
+@bp.url_defaults
+def _give_target(endpoint, values):
+    """url_for() of a journey's page stays within the target of the page that links to it
+    (the clients' outside any)."""
+    if "target" not in values and current_app.url_map.is_endpoint_expecting(endpoint, "target"):
+        values["target"] = g.get("import_target", "clients")
+
+
+def current_target() -> targets.ImportTarget:
+    return targets.get(g.get("import_target"))
+
+
+@bp.context_processor
+def _target_context():
+    return {"target": current_target()}
+
+
+def _job_or_404(job_id: int, **options) -> ImportJob:
+    """The job, under its own target's URL only."""
+    job = db.session.get(ImportJob, job_id, **options)
+    if job is None or targets.of(job) is not current_target():
+        abort(404)
+    return job
 
 
 @bp.before_request
@@ -60,22 +97,22 @@ def _keep_empty_arg(source, default: bool = True) -> bool:
 
 
 # --- The import page and the upload -------------------------------------------------------------
-@bp.get("/import")
+@bp.get(JOURNEY)
 def new_import():
     return render("imports/new.html", "upload_form", problem=None, mode="create")
 
 
-@bp.get("/import/template")
+@bp.get(JOURNEY + "/template")
 def download_template():
-    return exporting.template_response()
+    return current_target().template()
 
 
-@bp.get("/export")
+@bp.get("/clients/export")
 def export_clients():
     return exporting.export_response(request.args)
 
 
-@bp.get("/export/formats")
+@bp.get("/clients/export/formats")
 def export_formats():
     return exporting.formats_response(request.args)
 
@@ -84,7 +121,8 @@ def _table(job: ImportJob, data: bytes):
     return read_table(data, job.filename, encoding=job.encoding_choice,
                       delimiter=job.delimiter_choice,
                       max_rows=current_app.config["CLIENTAPP_IMPORT_MAX_ROWS"],
-                      max_unpacked=current_app.config["CLIENTAPP_IMPORT_MAX_UNPACKED_BYTES"])
+                      max_unpacked=current_app.config["CLIENTAPP_IMPORT_MAX_UNPACKED_BYTES"],
+                      lookup=targets.of(job).header_lookup())
 
 
 def _read_and_check(job: ImportJob, data: bytes, mapping: dict | None = None) -> None:
@@ -92,7 +130,7 @@ def _read_and_check(job: ImportJob, data: bytes, mapping: dict | None = None) ->
     (checking.check_table). Raises FileProblem, possibly after some slices were committed:
     the caller decides what becomes of the job then."""
     table = _table(job, data)
-    found = match_headers(table.headers)
+    found = match_headers(table.headers, targets.of(job).header_lookup())
     if mapping is None:
         mapping = found
     if "name" not in mapping:
@@ -124,7 +162,7 @@ def _readable(job: ImportJob, data: bytes) -> None:
         raise FileProblem(checking.NO_ROWS)
 
 
-@bp.post("/import")
+@bp.post(JOURNEY)
 def check_file():
     mode = _mode_arg(request.form)
     upload = request.files.get("file")
@@ -140,7 +178,7 @@ def check_file():
                         limit=f"{limit / 1024 / 1024:g}")
     if problem is None:
         _forget_old_drafts()
-        job = ImportJob(filename=upload.filename[-255:], mode=mode,
+        job = ImportJob(filename=upload.filename[-255:], mode=mode, target=current_target().name,
                         keep_empty=_keep_empty_arg(request.form),
                         created_by_id=current_user.id, state=ImportState.CHECKING)
         db.session.add(job)
@@ -182,6 +220,8 @@ def _issue_page(job: ImportJob, kind: str, page: int) -> dict:
                                 .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     mapping = job.mapping
     headers = job.headers
+    target = targets.of(job)
+    labels = target.field_labels
     rows = {}
     if issues:
         rows = {row.line: row for row in db.session.scalars(select(ImportRow).where(
@@ -189,24 +229,25 @@ def _issue_page(job: ImportJob, kind: str, page: int) -> dict:
     items = []
     for issue in issues:
         row = rows.get(issue.line)
-        values = {name: getattr(row, name) for name in IMPORT_FIELDS if name in mapping} \
+        values = {name: getattr(row, name) for name in target.fields if name in mapping} \
             if row else {}
         column_index = mapping.get(issue.field)
         column = headers[column_index] if column_index is not None and column_index < len(headers) else ""
         detail = issue.detail or {}
         items.append({
             "line": issue.line, "field": issue.field, "kind": issue.kind, "code": issue.code,
-            "column": column or (FIELD_LABELS[issue.field] if issue.field else ""),
-            "field_label": FIELD_LABELS.get(issue.field, ""),
+            "column": column or (labels[issue.field] if issue.field else ""),
+            "field_label": labels.get(issue.field, ""),
             "value": values.get(issue.field) if issue.field else None,
             "name": values.get("name"), "client_id": row.client_id if row else None,
-            "message": issue_message(issue, values) if kind != "change" else "",
+            "message": issue_message(issue, values, target) if kind != "change" else "",
             "old": detail.get("old"), "new": detail.get("new"), "detail": detail,
         })
     names = {}
     if kind == "change" and items:
-        names = dict(db.session.execute(select(Client.id, Client.name).where(
-            Client.id.in_({item["client_id"] for item in items if item["client_id"]}))).all())
+        model = target.model
+        names = dict(db.session.execute(select(model.id, model.name).where(
+            model.id.in_({item["client_id"] for item in items if item["client_id"]}))).all())
     return {"kind": kind, "items": items, "total": total, "page": page, "pages": pages,
             "client_names": names}
 
@@ -233,7 +274,7 @@ def _check_context(job: ImportJob, pages: dict | None = None,
         "codes_used": _codes_used(job),
         "skipped": skipped, "settings_problem": settings_problem, "focus_next": focus_next,
         "paged": paged,  # a page of issues asked for by the pager: focus goes to its heading
-        "fields": IMPORT_FIELDS, "field_labels": FIELD_LABELS,
+        "fields": targets.of(job).fields, "field_labels": targets.of(job).field_labels,
         "encodings": ENCODINGS, "delimiters": DELIMITERS, "type_labels": TYPE_LABELS,
         "can_start": can_start(job), "nothing_chosen": nothing_chosen,
     }
@@ -262,9 +303,10 @@ def _status_context(job: ImportJob, announce: bool = False) -> dict:
     state = ImportState.INTERRUPTED if jobs.is_stale(job) else ImportState(job.state)
     created = []
     if state == ImportState.DONE:
-        created = db.session.execute(select(Client.id, Client.name)
-                                     .where(Client.import_job_id == job.id)
-                                     .order_by(Client.id).limit(20)).all()
+        model = targets.of(job).model
+        created = db.session.execute(select(model.id, model.name)
+                                     .where(model.import_job_id == job.id)
+                                     .order_by(model.id).limit(20)).all()
     return {"job": job, "state": state, "created": created, "failure": job.failure,
             "report": job.undo_report, "live": live_progress(job), "announce": announce}
 
@@ -295,16 +337,16 @@ def _job_page(job: ImportJob, block: str | None = None, status: int = 200, pages
     return render("imports/job.html", block, status=status, **context)
 
 
-@bp.get("/import/<id:job_id>")
+@bp.get(JOURNEY + "/<id:job_id>")
 def import_job(job_id: int):
-    job = db.get_or_404(ImportJob, job_id)
+    job = _job_or_404(job_id)
     pages = {kind: _page_arg(f"{kind}s_page") for kind in ISSUE_KINDS}
     return _job_page(job, "import_job", pages=pages)
 
 
-@bp.get("/import/<id:job_id>/issues/<kind>")
+@bp.get(JOURNEY + "/<id:job_id>/issues/<kind>")
 def job_issues(job_id: int, kind: str):
-    job = db.get_or_404(ImportJob, job_id)
+    job = _job_or_404(job_id)
     if kind not in ISSUE_KINDS:
         abort(404)
     if job.state != ImportState.CHECKED:
@@ -312,9 +354,11 @@ def job_issues(job_id: int, kind: str):
     return _job_page(job, f"{kind}_list", pages={kind: _page_arg()}, paged=True)
 
 
-@bp.get("/import/<id:job_id>/status")
+@bp.get(JOURNEY + "/<id:job_id>/status")
 def import_job_status(job_id: int):
     job = db.session.get(ImportJob, job_id)
+    if job is not None and targets.of(job) is not current_target():
+        abort(404)
     if job is None:
         if request.headers.get("HX-Request") != "true":
             abort(404)
@@ -341,15 +385,13 @@ def _after_change(job: ImportJob):
 
 def _checked_job(job_id: int) -> ImportJob:
     # Locked (on PostgreSQL) so that a start cannot slip in between this check and the fix.
-    job = db.session.get(ImportJob, job_id, with_for_update=True)
-    if job is None:
-        abort(404)
+    job = _job_or_404(job_id, with_for_update=True)
     if job.state != ImportState.CHECKED:
         abort(409)
     return job
 
 
-@bp.post("/import/<id:job_id>/fix")
+@bp.post(JOURNEY + "/<id:job_id>/fix")
 def fix_cell(job_id: int):
     job = _checked_job(job_id)
     line = as_id(request.form.get("line"))
@@ -360,7 +402,7 @@ def fix_cell(job_id: int):
     return _after_change(job)
 
 
-@bp.post("/import/<id:job_id>/skip")
+@bp.post(JOURNEY + "/<id:job_id>/skip")
 def skip_row(job_id: int):
     job = _checked_job(job_id)
     line = as_id(request.form.get("line"))
@@ -369,17 +411,18 @@ def skip_row(job_id: int):
     return _after_change(job)
 
 
-@bp.post("/import/<id:job_id>/restore")
+@bp.post(JOURNEY + "/<id:job_id>/restore")
 def restore_skipped(job_id: int):
     job = _checked_job(job_id)
     checking.restore_skipped(job)
     return _after_change(job)
 
 
-@bp.post("/import/<id:job_id>/check")
+@bp.post(JOURNEY + "/<id:job_id>/check")
 def check_again(job_id: int):
     """Check again, with the settings the form sends (encoding, delimiter, columns, mode)."""
-    job = db.get_or_404(ImportJob, job_id)
+    job = _job_or_404(job_id)
+    fields = targets.of(job).fields
     if job.state not in (ImportState.CHECKED, *jobs.RERUN_STATES):
         abort(409)
     form = request.form
@@ -391,10 +434,10 @@ def check_again(job_id: int):
             job.encoding_choice, job.delimiter_choice = encoding, delimiter
             settings_changed = True  # other text, other header: columns matched afresh
     mapping = None
-    if not settings_changed and any(f"column_{name}" in form for name in IMPORT_FIELDS):
+    if not settings_changed and any(f"column_{name}" in form for name in fields):
         width = len(job.headers)
         mapping = {}
-        for name in IMPORT_FIELDS:
+        for name in fields:
             index = form.get(f"column_{name}", type=int)
             if index is not None and 0 <= index < width and index not in mapping.values():
                 mapping[name] = index
@@ -413,7 +456,7 @@ def check_again(job_id: int):
             _readable(job, stored.content)
         except FileProblem as exc:
             db.session.rollback()
-            return _settings_problem(db.get_or_404(ImportJob, job_id), exc)
+            return _settings_problem(_job_or_404(job_id), exc)
         _read_and_check(job, stored.content, mapping)
     else:
         checking.recheck(job)
@@ -428,9 +471,9 @@ def _settings_problem(job: ImportJob, exc: FileProblem):
     return render("imports/job.html", "import_check", status=422, **context)
 
 
-@bp.get("/import/<id:job_id>/errors.csv")
+@bp.get(JOURNEY + "/<id:job_id>/errors.csv")
 def download_errors(job_id: int):
-    return exporting.error_rows_response(db.get_or_404(ImportJob, job_id))
+    return exporting.error_rows_response(_job_or_404(job_id))
 
 
 # --- Running ----------------------------------------------------------------------------------
@@ -441,9 +484,9 @@ def _start(job_id: int, from_states, *conditions) -> None:
         jobs.start(current_app._get_current_object(), ImportJob, job_id)
 
 
-@bp.post("/import/<id:job_id>/start")
+@bp.post(JOURNEY + "/<id:job_id>/start")
 def start_import(job_id: int):
-    job = db.get_or_404(ImportJob, job_id)
+    job = _job_or_404(job_id)
     if can_start(job):
         job.create_duplicates = request.form.get("create_duplicates") == "1"
         if not job.work_rows - job.same_count:
@@ -455,26 +498,26 @@ def start_import(job_id: int):
     return redirect_htmx(url_for("imports.import_job", job_id=job_id))
 
 
-@bp.post("/import/<id:job_id>/run-again")
+@bp.post(JOURNEY + "/<id:job_id>/run-again")
 def run_again(job_id: int):
-    job = db.get_or_404(ImportJob, job_id)
+    job = _job_or_404(job_id)
     # A job whose worker died is taken back and marked interrupted first.
     jobs.recover_stale(ImportJob, job.id)
     _start(job_id, jobs.RERUN_STATES)
     return redirect_htmx(url_for("imports.import_job", job_id=job_id))
 
 
-@bp.get("/import/<id:job_id>/undo")
+@bp.get(JOURNEY + "/<id:job_id>/undo")
 def confirm_undo(job_id: int):
-    job = db.get_or_404(ImportJob, job_id)
+    job = _job_or_404(job_id)
     if job.state != ImportState.DONE:
         return redirect_htmx(url_for("imports.import_job", job_id=job.id))
     return render("imports/undo.html", "undo_dialog", job=job, plan=undo.undo_plan(job))
 
 
-@bp.post("/import/<id:job_id>/undo")
+@bp.post(JOURNEY + "/<id:job_id>/undo")
 def undo_import(job_id: int):
-    job = db.get_or_404(ImportJob, job_id)
+    job = _job_or_404(job_id)
     undo.undo_job(job, current_user.id, remove_touched=request.form.get("remove_touched") == "1")
     db.session.commit()
     return redirect_htmx(url_for("imports.import_job", job_id=job.id))
@@ -491,11 +534,11 @@ HISTORY = Listing(
 )
 
 
-@bp.get("/imports")
+@bp.get("/clients/imports")
 def import_history():
     params = HISTORY.params(request.args)
     # Checked files not imported yet too, to come back to (not one still being checked).
     query = select(ImportJob).where(ImportJob.state != ImportState.CHECKING)
     page = HISTORY.paginate(query, params)
     return render("imports/history.html", "import_history", page=page,
-                  params=params.with_(page=page.page))
+                  params=params.with_(page=page.page), target_of=targets.of)

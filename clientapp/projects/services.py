@@ -164,15 +164,15 @@ def list_page(params: Params, day: date):
 
 # --- A client's history ---------------------------------------------------------------------
 
-HISTORY = Listing(
-    endpoint="clients.profile_section",
-    # Newest first: by start (projects without dates last), then the newest created.
-    sorts=(Sort("start", (Project.start_date,), first="desc", nulls_last=True),),
-    default_sort="-start",
-    tiebreak=Project.id,
-    page_size=20,
-    searchable=False,
-)
+def newest_projects(endpoint: str) -> Listing:
+    """A profile's list of projects (a client's, a staff member's), newest first: by start
+    (projects without dates last), then the newest created; 20 a page, no search."""
+    return Listing(endpoint=endpoint,
+                   sorts=(Sort("start", (Project.start_date,), first="desc", nulls_last=True),),
+                   default_sort="-start", tiebreak=Project.id, page_size=20, searchable=False)
+
+
+HISTORY = newest_projects("clients.profile_section")
 
 
 def client_history(client_id: int, params: Params):

@@ -6,11 +6,30 @@ from wtforms import EmailField, HiddenField, StringField, TextAreaField
 
 from ..clients.forms import Required
 from ..clients.validation import clean
-from ..emails import InvalidEmail, check_email
+from ..emails import InvalidEmail, check_email, is_email
 from .models import EMAIL_MAX, NAME_MAX, PHONE_MAX, ROLE_MAX
 
 NOTES_MAX = 20000
 FIELDS = ("name", "email", "phone", "role", "notes")
+LIMITS = {"name": NAME_MAX, "email": EMAIL_MAX, "phone": PHONE_MAX, "role": ROLE_MAX,
+          "notes": NOTES_MAX}
+
+
+def staff_errors(values: dict) -> dict:
+    """{field: message} for the cleaned `values` that break a staff member's rules (a missing
+    name counts as empty): the form's and the import's. Phone is free text."""
+    errors = {}
+    for name in ("name", *(key for key in values if key != "name")):
+        value = values.get(name)
+        if value and "\x00" in value:
+            errors[name] = _l("This value contains a character that is not allowed.")
+        elif value and len(value) > LIMITS[name]:
+            errors[name] = _l("Use at most %(n)s characters.", n=LIMITS[name])
+        elif name == "name" and not value:
+            errors[name] = _l("Enter the staff member's name.")
+        elif name == "email" and value and not is_email(value):
+            errors[name] = _l("Enter a valid email address, like name@example.com.")
+    return errors
 
 
 class StaffForm(FlaskForm):
@@ -24,25 +43,16 @@ class StaffForm(FlaskForm):
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
-        self._values = {}
-        limits = {"name": NAME_MAX, "email": EMAIL_MAX, "phone": PHONE_MAX, "role": ROLE_MAX,
-                  "notes": NOTES_MAX}
-        for name in FIELDS:
-            field = getattr(self, name)
-            value = clean(field.data)
-            # gettext, not lazy_gettext: the messages are plain text, never trusted markup.
-            if value and "\x00" in value:
-                field.errors.append(_("This value contains a character that is not allowed."))
-            elif value and len(value) > limits[name]:
-                field.errors.append(_("Use at most %(n)s characters.", n=limits[name]))
-            elif name == "name" and not value:
-                field.errors.append(_("Enter the staff member's name."))
-            elif name == "email" and value:
-                try:
-                    value = check_email(value)
-                except InvalidEmail:
-                    field.errors.append(_("Enter a valid email address, like name@example.com."))
-            self._values[name] = value
+        self._values = {name: clean(getattr(self, name).data) for name in FIELDS}
+        for name, message in staff_errors(self._values).items():
+            # str(), not the lazy string: the messages are plain text, never trusted markup.
+            getattr(self, name).errors.append(str(message))
+        email = self._values["email"]
+        if email and not self.email.errors:
+            try:
+                self._values["email"] = check_email(email)
+            except InvalidEmail:
+                self.email.errors.append(_("Enter a valid email address, like name@example.com."))
         return ok and not any(getattr(self, name).errors for name in FIELDS)
 
     def values(self) -> dict:

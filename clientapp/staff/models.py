@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, event
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import search
@@ -19,6 +19,7 @@ class StaffMember(db.Model):
     __tablename__ = "staff"
     __table_args__ = (
         Index("ix_staff_active_name", "active", "name_key", "id"),
+        Index("ix_staff_import_job_id", "import_job_id"),
         {"sqlite_autoincrement": True},
     )
 
@@ -32,6 +33,9 @@ class StaffMember(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+    # The import that created this staff member: "Undo import" removes exactly these.
+    import_job_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_jobs.id", ondelete="SET NULL"), nullable=True)
 
     name_key: Mapped[str] = mapped_column(String(NAME_MAX), default="")
     search_text: Mapped[str] = mapped_column(Text, default="")

@@ -10,9 +10,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import sections
 from ..extensions import db
 from ..htmx import push_url, redirect_htmx, render, wants_fragment
-from ..listing import Listing, Sort
 from ..notices import Notice, after_write, keep
 from ..projects.models import Assignment, Project
+from ..projects.services import newest_projects
 from ..security import local_path, role_required
 from . import services
 from .forms import StaffForm
@@ -103,15 +103,7 @@ class InfoSection(sections.Section):
         return sections.Saved(data={"saved": True}, trigger=dict.fromkeys(CHANGED))
 
 
-PROJECTS = Listing(
-    endpoint="staff.profile_section",
-    # Newest first: by start (projects without dates last), then the newest created.
-    sorts=(Sort("start", (Project.start_date,), first="desc", nulls_last=True),),
-    default_sort="-start",
-    tiebreak=Project.id,
-    page_size=20,
-    searchable=False,
-)
+PROJECTS = newest_projects("staff.profile_section")
 
 
 class ProjectsSection(sections.Section):
@@ -122,8 +114,7 @@ class ProjectsSection(sections.Section):
     editable = False
 
     def context(self, member):
-        params = PROJECTS.params(request.args if request.view_args.get("name") == self.name
-                                 else {}, path={"staff_id": member.id, "name": self.name})
+        params = self.list_params(PROJECTS, staff_id=member.id)
         query = (select(Project).join(Assignment, Assignment.project_id == Project.id)
                  .where(Assignment.staff_id == member.id)
                  .options(joinedload(Project.client)))
@@ -157,22 +148,27 @@ def _back_path(member) -> str:
     return local_path(request.form.get("next")) or url_for("staff.profile", staff_id=member.id)
 
 
+def _set_active(staff_id: int, active: bool):
+    """Deactivate (with Undo) or reactivate; no notice when nothing changed."""
+    member = get_staff(staff_id)
+    changed = services.set_active(member, active)
+    db.session.commit()
+    notice = None
+    if changed and active:
+        notice = Notice(_("“%(name)s” is active again.", name=member.name))
+    elif changed:
+        notice = Notice(_("“%(name)s” deactivated.", name=member.name),
+                        undo_url=url_for("staff.reactivate", staff_id=member.id))
+    return after_write(notice, _back_path(member), trigger=CHANGED)
+
+
 @bp.post("/<id:staff_id>/deactivate")
 @role_required("manager")
 def deactivate(staff_id: int):
-    member = get_staff(staff_id)
-    changed = services.set_active(member, False)
-    db.session.commit()
-    notice = Notice(_("“%(name)s” deactivated.", name=member.name),
-                    undo_url=url_for("staff.reactivate", staff_id=member.id)) if changed else None
-    return after_write(notice, _back_path(member), trigger=CHANGED)
+    return _set_active(staff_id, False)
 
 
 @bp.post("/<id:staff_id>/reactivate")
 @role_required("manager")
 def reactivate(staff_id: int):
-    member = get_staff(staff_id)
-    changed = services.set_active(member, True)
-    db.session.commit()
-    notice = Notice(_("“%(name)s” is active again.", name=member.name)) if changed else None
-    return after_write(notice, _back_path(member), trigger=CHANGED)
+    return _set_active(staff_id, True)

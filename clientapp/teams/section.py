@@ -2,7 +2,7 @@
 added (a user, by name or email), their role and "In team discussions" changed in place,
 removed. One section class serves both pages; `kind` says whose team it is."""
 from flask import abort, request
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 
@@ -28,6 +28,7 @@ class TeamSection(sections.ItemSection):
         self.page_endpoint = page_endpoint  # the page's own view
         self.routes = routes  # what sections.register named the page's routes after
         self.id_arg = id_arg
+        self.element_id = f"{kind}-team"  # Remove asks first; its answer replaces the section
 
     def context(self, owner):
         members = services.members(self.kind, owner.id)
@@ -49,6 +50,15 @@ class TeamSection(sections.ItemSection):
         if found is None:
             abort(404)
         return found
+
+    def remove_question(self, owner, item) -> dict:
+        name = item.user.name
+        text = (_("%(name)s leaves the management team of %(client)s.", name=name,
+                  client=owner.name) if self.kind == "client" else
+                _("%(name)s leaves this project's management team and its discussion.",
+                  name=name))
+        return {"title": _("Remove %(name)s from the team?", name=name), "text": text,
+                "button": _("Remove")}
 
     def item_form(self, owner, item=None):
         return AddMemberForm(formdata=None) if item is None else MemberForm(formdata=None,
