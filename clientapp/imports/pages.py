@@ -84,8 +84,8 @@ def check_context(job: ImportJob, pages: dict | None = None,
 
 
 def codes_used(job: ImportJob) -> int:
-    """Rows refused in create mode because an existing client has their code: the page then
-    points to the mode that updates those clients instead."""
+    """Rows refused in create mode because an existing record has their key (a client's
+    code, a staff member's email): the page then points to the mode that updates them."""
     if job.mode != "create" or not job.error_count:
         return 0
     return db.session.scalar(select(func.count()).select_from(ImportIssue).where(
