@@ -42,7 +42,7 @@ def with_schema(command):
 def create_user_command(email, role, name, password):
     """Create a user who can sign in."""
     from .auth.models import User
-    from .auth.services import MIN_PASSWORD_LENGTH, create_user
+    from .auth.services import MIN_PASSWORD_LENGTH, create_user, password_problem
     from .emails import InvalidEmail, check_email
     from .extensions import db
 
@@ -54,8 +54,14 @@ def create_user_command(email, role, name, password):
         raise click.ClickException(f"A user with the email {email} already exists.")
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.ClickException(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+    problem = password_problem(password, name, email)
+    if problem is not None:
+        raise click.ClickException({
+            "short": f"Use at least {MIN_PASSWORD_LENGTH} characters.",
+            "repetitive": "Use more different characters: this one repeats a few.",
+            "common": "This password is among the first that are guessed.",
+            "personal": "Do not build the password from the name or email.",
+        }[problem])
     user = create_user(name or email.split("@")[0], email, password, role)
     db.session.commit()
     click.echo(f"Created {user.role} {user.email}.")

@@ -19,6 +19,8 @@ and for an ItemSection (a list whose items are added, edited in place and remove
     POST <page>/<name>/new               add
     GET  <page>/<name>/<id:item_id>/edit the view with that item as its form
     POST <page>/<name>/<id:item_id>      save it (422, 409 as above)
+    GET  <page>/<name>/<id:item_id>/remove  the question before a removal (a modal dialog
+                                         for htmx, a page of its own otherwise)
     POST <page>/<name>/<id:item_id>/remove
 An item section's answers are always its whole view block (a save may move or change other
 items); its template finds the form in data["item_form"] and which item it edits in
@@ -32,7 +34,10 @@ from flask import abort, request, url_for
 from flask_login import current_user
 
 from .extensions import db
-from .htmx import add_trigger, redirect_htmx, render, wants_fragment
+from .htmx import add_trigger, redirect_htmx, render, replace_url, wants_fragment
+
+
+REMOVE_TEMPLATE = "_confirm_remove.html"
 
 
 @dataclass
@@ -76,6 +81,12 @@ class Section:
         return current_user.is_authenticated and (
             current_user.role == "admin" or current_user.role in self.roles)
 
+    def url_state(self) -> dict | None:
+        """For a section the reader narrows (filters): the page URL's arguments that show it
+        as this request asked, which the address bar takes so a reload or a shared link
+        keeps them. None: the section has no state of its own in the URL."""
+        return None
+
     def list_params(self, listing, **path):
         """The parameters of a list this section shows (its pager, its sort): the request's
         when it asks for this section itself, the list's defaults when the whole page is
@@ -87,9 +98,12 @@ class Section:
 class ItemSection(Section):
     """A section listing items, each added, edited in place and removed through the item
     routes (the section's own form routes stay closed). Override load_item(), item_form(),
-    save_item() (item None: a new one), remove_item(); may_change() for per-item rights."""
+    save_item() (item None: a new one), remove_item(); may_change() for per-item rights.
+    A removal asked first (its Remove links to the item's remove URL) needs `element_id`
+    (the section's element, which the answer replaces) and remove_question()."""
 
     editable = False
+    element_id: str = ""
 
     def load_item(self, owner, item_id: int):
         """The item of `owner` with this id, or abort(404)."""
@@ -114,6 +128,10 @@ class ItemSection(Section):
         raise NotImplementedError
 
     def remove_item(self, owner, item) -> Saved:
+        raise NotImplementedError
+
+    def remove_question(self, owner, item) -> dict:
+        """The confirmation's words: {"title", "text", "button"}."""
         raise NotImplementedError
 
 
@@ -186,7 +204,13 @@ def register(bp, page: Page, rule: str) -> None:
 
     def view(name, **ids):
         section = page.section(name)
-        return _section_block(page, section, page.load(ids[page.id_arg]), "view")
+        owner = page.load(ids[page.id_arg])
+        response = _section_block(page, section, owner, "view")
+        state = section.url_state()
+        if state is not None and wants_fragment():
+            # Replaced, not pushed: a filter is not a new page, so Back leaves the page.
+            replace_url(response, url_for(page.endpoint, **{page.id_arg: owner.id}, **state))
+        return response
 
     def edit(name, **ids):
         section = page.section(name)
@@ -245,53 +269,60 @@ def register(bp, page: Page, rule: str) -> None:
         add_trigger(response, "sectionSaved")
         return response
 
-    def item_new(name, **ids):
+    def _item_target(name, ids, item_id, check):
+        """The section, its owner and the item (None for a new one); 403 unless the
+        section's `check` (may_add, may_change, may_remove) allows it."""
         section = _item_section(name)
         owner = page.load(ids[page.id_arg])
-        if not section.may_add(owner):
+        if item_id is None:
+            item, allowed = None, section.may_add(owner)
+        else:
+            item = section.load_item(owner, item_id)
+            allowed = getattr(section, check)(owner, item)
+        if not allowed:
             abort(403)
+        return section, owner, item
+
+    def _item_write(name, ids, item_id):
+        section, owner, item = _item_target(name, ids, item_id, "may_change")
+        form = section.submitted_item(owner, item)
+        saved = section.save_item(owner, item, form)
+        if saved.status is not None:
+            editing = "new" if item_id is None else item_id
+            saved.data = {"item_form": form, "item_editing": editing, **saved.data}
+        return _after_item_write(section, owner, saved)
+
+    def item_new(name, **ids):
+        section, owner, _ = _item_target(name, ids, None, "may_add")
         return _item_answer(section, owner, data={"item_form": section.item_form(owner),
                                                   "item_editing": "new"})
 
     def item_add(name, **ids):
-        section = _item_section(name)
-        owner = page.load(ids[page.id_arg])
-        if not section.may_add(owner):
-            abort(403)
-        form = section.submitted_item(owner)
-        saved = section.save_item(owner, None, form)
-        if saved.status is not None:
-            saved.data = {"item_form": form, "item_editing": "new", **saved.data}
-        return _after_item_write(section, owner, saved)
+        return _item_write(name, ids, None)
 
     def item_edit(name, item_id, **ids):
-        section = _item_section(name)
-        owner = page.load(ids[page.id_arg])
-        item = section.load_item(owner, item_id)
-        if not section.may_change(owner, item):
-            abort(403)
+        section, owner, item = _item_target(name, ids, item_id, "may_change")
         return _item_answer(section, owner, data={"item_form": section.item_form(owner, item),
                                                   "item_editing": item.id})
 
     def item_save(name, item_id, **ids):
-        section = _item_section(name)
-        owner = page.load(ids[page.id_arg])
-        item = section.load_item(owner, item_id)
-        if not section.may_change(owner, item):
-            abort(403)
-        form = section.submitted_item(owner, item)
-        saved = section.save_item(owner, item, form)
-        if saved.status is not None:
-            saved.data = {"item_form": form, "item_editing": item_id, **saved.data}
-        return _after_item_write(section, owner, saved)
+        return _item_write(name, ids, item_id)
+
+    def item_confirm_remove(name, item_id, **ids):
+        section, owner, item = _item_target(name, ids, item_id, "may_remove")
+        if not section.element_id:
+            abort(404)
+        return render(REMOVE_TEMPLATE, "remove_dialog", modal=wants_fragment(),
+                      question=section.remove_question(owner, item),
+                      action=url_for(f"{bp.name}.{page.name}_item_remove", **request.view_args),
+                      target="#" + section.element_id, next_path=page.url(owner))
 
     def item_remove(name, item_id, **ids):
-        section = _item_section(name)
-        owner = page.load(ids[page.id_arg])
-        item = section.load_item(owner, item_id)
-        if not section.may_remove(owner, item):
-            abort(403)
-        return _after_item_write(section, owner, section.remove_item(owner, item))
+        section, owner, item = _item_target(name, ids, item_id, "may_remove")
+        response = _after_item_write(section, owner, section.remove_item(owner, item))
+        if wants_fragment():
+            add_trigger(response, "closeDialog")  # the confirmation, when one asked
+        return response
 
     names = ", ".join(section.name for section in page.sections)
     part = f"{rule}/<any({names}):name>"
@@ -309,5 +340,7 @@ def register(bp, page: Page, rule: str) -> None:
                         methods=["POST"])
         bp.add_url_rule(f"{items}/<id:item_id>/remove", f"{page.name}_item_remove",
                         item_remove, methods=["POST"])
+        bp.add_url_rule(f"{items}/<id:item_id>/remove", f"{page.name}_item_confirm_remove",
+                        item_confirm_remove, methods=["GET"])
 
 

@@ -1,7 +1,8 @@
 /* Clientapp's small behaviours, only what htmx and the browser do not do themselves:
-   - menus (popovers) move focus by arrow keys;
+   - menus (popovers) move focus by arrow keys; the phone's Menu button opens the links;
    - confirmation dialogs open as modals, close on the closeDialog event, give focus back;
    - notices and alerts can be dismissed, and plain notices fade;
+   - Escape in an inline form cancels it (asking first when something was typed);
    - a swap that removes the focused element hands focus to the region's fallback;
    - "select all" ticks a list's row checkboxes;
    - the calendar's days are walked with the arrow keys;
@@ -124,6 +125,23 @@
     }
   });
 
+  /* The phone's Menu button (a disclosure): a click opens or closes what it controls (the
+     CSS hides them while it says collapsed); Escape in them closes them, back on the button. */
+  document.addEventListener("click", function (evt) {
+    var toggle = evt.target.closest(".menu-toggle");
+    if (toggle) toggle.setAttribute("aria-expanded",
+      toggle.getAttribute("aria-expanded") === "true" ? "false" : "true");
+  });
+  document.addEventListener("keydown", function (evt) {
+    var toggle = document.querySelector(".menu-toggle[aria-expanded=true]");
+    if (evt.key !== "Escape" || !toggle || !toggle.getClientRects().length) return;
+    var inside = toggle.contains(evt.target) || toggle.getAttribute("aria-controls").split(" ")
+      .some(function (id) { var part = document.getElementById(id); return part && part.contains(evt.target); });
+    if (!inside) return;
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.focus();
+  });
+
   /* Dialogs: a <dialog data-open-on-load> swapped in opens as a modal; [data-dialog-close]
      or the closeDialog event (sent by the server after a confirmed action) closes it; a
      closed dialog leaves the page and focus goes back to what opened it. */
@@ -155,21 +173,57 @@
     document.querySelectorAll("dialog[open]").forEach(function (dialog) { dialog.close(); });
   });
 
-  /* A swap that takes away the focused element (a list reloaded after its row was archived)
-     gives focus to the new content's [data-focus-fallback], not to nowhere. */
-  var focusLost = false;
+  /* A swap that takes away the focused element gives focus to something sensible, not to
+     nowhere: back to the Edit button ([data-item-edit]) of the item (li[id]) that was being
+     edited or saved, when it is there again; else the new content's [autofocus] (htmx
+     focuses it) or its [data-focus-fallback] (a list reloaded after its row was archived). */
+  var lost = {};  // by the swapped element's id: the item focus was in, or ""
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var active = document.activeElement;
     var target = evt.detail.target;
-    focusLost = !active || active === document.body || (target && target.contains(active));
+    if (!target || !target.id) return;
+    if (!active || active === document.body || target.contains(active)) {
+      var item = active && active.closest("li[id]");
+      lost[target.id] = item && target.contains(item) ? item.id : "";
+    } else {
+      delete lost[target.id];
+    }
   });
   document.addEventListener("htmx:afterSettle", function (evt) {
-    var active = document.activeElement;
-    if (!focusLost || (active && active !== document.body)) return;
     var root = evt.detail.elt;
-    var fallback = root && (root.matches("[data-focus-fallback]") ? root
-      : root.querySelector && root.querySelector("[data-focus-fallback]"));
+    if (!root || !(root.id in lost)) return;
+    var item = lost[root.id] && document.getElementById(lost[root.id]);
+    delete lost[root.id];
+    var edit = item && item.querySelector("[data-item-edit]");
+    if (edit && root.contains(edit)) { edit.focus(); return; }
+    var active = document.activeElement;
+    if (active && active !== document.body) return;
+    var fallback = root.matches("[data-focus-fallback]") ? root
+      : root.querySelector("[data-focus-fallback]");
     if (fallback) fallback.focus();
+  });
+
+  /* Escape in an inline form cancels it as its Cancel link ([data-cancel]) does; when
+     something was typed, only if the user agrees to lose it. */
+  function changed(form) {
+    return Array.prototype.some.call(form.elements, function (el) {
+      if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
+      if (el.tagName === "SELECT") {
+        var initial = Array.prototype.findIndex.call(el.options, function (o) { return o.defaultSelected; });
+        return el.selectedIndex !== (initial < 0 && !el.multiple ? 0 : initial);
+      }
+      if (el.type === "file") return el.files.length > 0;
+      return "defaultValue" in el && el.type !== "hidden" && el.value !== el.defaultValue;
+    });
+  }
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key !== "Escape" || evt.defaultPrevented || evt.isComposing) return;
+    var form = evt.target.closest && evt.target.closest("form");
+    var cancel = form && form.querySelector("[data-cancel]");
+    if (!cancel || evt.target.closest("dialog, [popover]")) return;
+    evt.preventDefault();
+    if (changed(form) && !window.confirm(document.body.dataset.discardQuestion)) return;
+    cancel.click();
   });
 
   /* "Select all on this page": ticks the row checkboxes of its form. */

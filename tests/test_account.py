@@ -98,6 +98,10 @@ def test_password_change_asks_for_the_current_one(app, admin_client, admin_id):
                              data={"current_password": PASSWORD, "new_password": "short"})
     assert_fragment(weak, "account-password", 422)
     assert "Use at least 10 characters." in weak.get_data(as_text=True)
+    common = admin_client.post("/account/password", htmx=True,
+                               data={"current_password": PASSWORD, "new_password": "motdepasse1"})
+    assert_fragment(common, "account-password", 422)
+    assert "among the first that are guessed" in common.get_data(as_text=True)
     assert user_row(app, admin_id).password_hash == before
 
 

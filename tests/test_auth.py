@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
@@ -80,6 +81,49 @@ def test_setup_always_asks_for_the_code(app, client):
     right = client.post("/setup", data={**data, "setup_code": setup_code(app).lower()})
     assert right.status_code == 303
     assert user_count(app) == 1
+
+
+@pytest.mark.parametrize("password, problem", [
+    ("short pass", None),  # ten characters, five different ones
+    ("nine char", "short"),
+    ("aaaaaaaaaaaa", "repetitive"),
+    ("abababab1212", "repetitive"),
+    ("Password123", "common"),
+    ("mot-de-passe-123", "common"),
+    ("1234567890", "common"),
+    ("AZERTYUIOP", "common"),
+    ("ada.lovelace!", "personal"),
+    ("Lovelace2026", "personal"),
+    ("lovelace and the engine", None),  # her name in a long sentence is fine
+    (PASSWORD, None),
+])
+def test_the_password_rule(password, problem):
+    from clientapp.auth.services import password_problem
+
+    found = password_problem(password, "Ada Lovelace", "ada.lovelace@example.com")
+    assert (found and found.value) == problem
+
+
+def test_setup_code_guesses_wait_after_a_few(app, client):
+    """The code is tried as a password is: five wrong ones from an address, then a 429 that
+    does not even look at the code (the right one included) until the wait is over."""
+    data = {"name": "Ada", "email": "ada@example.com", "password": PASSWORD}
+    for guess in range(5):
+        wrong = client.post("/setup", data={**data, "setup_code": f"BAD{guess}"}, htmx=True)
+        assert_fragment(wrong, "setup-form", 422)
+    refused = client.post("/setup", data={**data, "setup_code": setup_code(app)}, htmx=True)
+    assert_fragment(refused, "setup-form", 429)
+    assert "Too many failed attempts" in refused.get_data(as_text=True)
+    assert int(refused.headers["Retry-After"]) > 0
+    assert user_count(app) == 0
+
+
+def test_the_right_setup_code_forgets_the_wrong_ones(app, client):
+    data = {"name": "Ada", "email": "ada@example.com", "password": PASSWORD}
+    client.post("/setup", data={**data, "setup_code": "BAD"})
+    assert client.post("/setup", data={**data, "setup_code": setup_code(app)}).status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LoginAttempt)) == 0
 
 
 def test_setup_url_command(app):
@@ -207,8 +251,6 @@ def test_password_sign_in_can_be_switched_off(make_app):
 
 
 def test_password_sign_in_off_needs_another_way_in(make_app):
-    import pytest
-
     with pytest.raises(ValueError, match="CLIENTAPP_PASSWORD_LOGIN=0 needs another way"):
         make_app(CLIENTAPP_PASSWORD_LOGIN=False)
 

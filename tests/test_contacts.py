@@ -8,7 +8,7 @@ from clientapp.extensions import db
 
 from .conftest import assert_fragment, assert_page
 from .factories import add_client
-from .html import find, one, texts, text_of
+from .html import find, one, texts, text_of, words
 
 
 def contact_data(**changes) -> dict:
@@ -149,6 +149,59 @@ def test_remove_records_contact_removed_and_others_are_404(app, manager_client, 
     assert contacts_of(app, client_id) == []
     assert [kind for kind, *_ in events(app)] == ["contact.added", "contact.removed"]
     assert events(app)[-1][2] == {"contact": contact.id, "name": "Jean Dupont"}
+
+
+def test_remove_asks_first_in_a_dialog_or_a_page(app, manager_client, viewer_client):
+    client_id, other_id = add_client(app), add_client(app, name="Other")
+    add(manager_client, client_id)
+    [contact] = contacts_of(app, client_id)
+    view = manager_client.get(f"/clients/{client_id}/contacts", htmx=True)
+    remove = one(view, f"#contact-{contact.id} a[hx-get$='/remove']")
+    assert words(remove) == "Remove Jean Dupont"
+    ask_url = f"/clients/{client_id}/contacts/{contact.id}/remove"
+    assert remove.attributes["href"] == ask_url  # a GET: it only asks
+    assert find(view, f"#contact-{contact.id} form[action$='/remove']") == []
+
+    # htmx: a modal dialog whose form replaces the section; nothing removed yet.
+    dialog = manager_client.get(ask_url, htmx=True)
+    assert dialog.status_code == 200
+    assert "<html" not in dialog.get_data(as_text=True)
+    box = one(dialog, "dialog[data-open-on-load]")
+    assert texts(dialog, "dialog h2") == ["Remove “Jean Dupont”?"]
+    assert texts(dialog, "dialog p") == ["The contact is removed from Acme for good."]
+    form = one(dialog, "dialog form")
+    assert (form.attributes["hx-post"], form.attributes["hx-target"],
+            form.attributes["hx-swap"]) == (ask_url, "#client-contacts", "outerHTML")
+    assert texts(dialog, "dialog button") == ["Cancel", "Remove"]
+    assert texts(dialog, "#" + box.attributes["aria-labelledby"]) == ["Remove “Jean Dupont”?"]
+    assert [c.id for c in contacts_of(app, client_id)] == [contact.id]
+
+    # Without JavaScript: a page of its own, a plain form, Cancel back to the profile.
+    page = manager_client.get(ask_url)
+    assert_page(page)
+    assert texts(page, "main h1") == ["Remove “Jean Dupont”?"]
+    plain = one(page, "main form")
+    assert plain.attributes["action"] == ask_url and "hx-post" not in plain.attributes
+    assert one(page, "main a.button").attributes["href"] == f"/clients/{client_id}"
+    assert viewer_client.get(ask_url).status_code == 403
+    assert manager_client.get(f"/clients/{other_id}/contacts/{contact.id}/remove"
+                              ).status_code == 404
+    assert manager_client.get(f"/clients/{client_id}/contacts/99999999/remove"
+                              ).status_code == 404
+
+    # Confirmed: the section comes back, and the dialog is told to close.
+    done = manager_client.post(ask_url, htmx=True)
+    assert_fragment(done, "client-contacts")
+    assert "closeDialog" in done.headers["HX-Trigger"]
+    assert contacts_of(app, client_id) == []
+    assert manager_client.get(ask_url).status_code == 404
+
+
+def test_a_section_without_a_removal_question_has_no_such_page(app, manager_client):
+    # The management team's members are removed without asking (no element_id): its
+    # confirmation URL does not exist.
+    client_id = add_client(app)
+    assert manager_client.get(f"/clients/{client_id}/team/1/remove").status_code == 404
 
 
 def test_markup_shows_as_text(app, manager_client):

@@ -141,6 +141,38 @@ def test_own_entries_are_edited_and_deleted_by_their_author(app, manager_client,
     assert load_client(app, client_id).last_interaction_at is None
 
 
+def test_delete_asks_first_and_only_who_may_delete_is_asked(app, admin_client, manager_client,
+                                                            viewer_client, manager_id):
+    client_id = add_client(app)
+    log(manager_client, client_id, summary="Called <about> the fair")
+    app_event = add_event(app, client_id, kind="client.created", actor_id=manager_id)
+    [event, _] = events(app)
+    view = manager_client.get(f"/clients/{client_id}/interactions", htmx=True)
+    ask_url = f"/clients/{client_id}/interactions/{event.id}/remove"
+    delete = one(view, f"#entry-{event.id} a[hx-get='{ask_url}']")
+    assert delete.attributes["hx-target"] == "body"
+    assert find(view, f"#entry-{event.id} form[action$='/remove']") == []
+
+    dialog = manager_client.get(ask_url, htmx=True)
+    assert texts(dialog, "dialog h2") == ["Delete this interaction?"]
+    assert texts(dialog, "dialog p") == [
+        "“Called <about> the fair” is deleted from the timeline for good."]
+    form = one(dialog, "dialog form")
+    assert (form.attributes["hx-post"], form.attributes["hx-target"]) == (
+        ask_url, "#client-interactions")
+    assert_page(manager_client.get(ask_url))
+    # Who may not delete it is not asked either.
+    assert viewer_client.get(ask_url).status_code == 403
+    assert manager_client.get(f"/clients/{client_id}/interactions/{app_event}/remove"
+                              ).status_code == 403
+    assert len(events(app)) == 2
+
+    done = admin_client.post(ask_url, htmx=True)
+    assert_fragment(done, "client-interactions")
+    assert "closeDialog" in done.headers["HX-Trigger"]
+    assert [e.id for e in events(app)] == [app_event]
+
+
 def test_others_entries_and_app_events_are_403(app, admin_client, manager_client, admin_id,
                                                manager_id):
     client_id = add_client(app)
@@ -226,6 +258,28 @@ def test_filters_by_type_and_author(app, admin_client, manager_client, admin_id,
     assert all("Ada Admin" in s for s in summaries(f"who={admin_id}"))
     assert len(summaries(f"who={manager_id}")) == 1
     assert len(summaries("type=bogus&who=x&before=nonsense")) == 3
+
+
+def test_the_filters_follow_in_the_address_bar_and_a_reload_keeps_them(
+        app, admin_client, admin_id):
+    client_id = add_client(app)
+    log(admin_client, client_id, kind="call", summary="A call")
+    log(admin_client, client_id, kind="note", summary="A note")
+    swapped = admin_client.get(f"/clients/{client_id}/interactions?type=call&who={admin_id}",
+                               htmx=True)
+    assert swapped.headers["HX-Replace-Url"] == \
+        f"/clients/{client_id}?type=call&who={admin_id}"
+    assert "HX-Push-Url" not in swapped.headers
+    reloaded = admin_client.get(swapped.headers["HX-Replace-Url"])
+    assert_page(reloaded)
+    [entry] = find(reloaded, "li.timeline-entry")
+    assert "A call" in entry.text() and "A note" not in text_of(reloaded)
+    assert one(reloaded, "#timeline-type option[selected]").attributes["value"] == "call"
+    everything = admin_client.get(f"/clients/{client_id}/interactions?type=all", htmx=True)
+    assert everything.headers["HX-Replace-Url"] == f"/clients/{client_id}"
+    # Another section's view leaves the address alone.
+    assert "HX-Replace-Url" not in admin_client.get(f"/clients/{client_id}/info",
+                                                    htmx=True).headers
 
 
 def test_the_apps_events_render_each_kind_and_unknown_ones(app, admin_client):

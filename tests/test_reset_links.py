@@ -68,8 +68,11 @@ def test_a_weak_password_is_refused_with_the_rule(app, admin_client, manager_id)
     response = visitor.post(link, data={"new_password": "short"}, htmx=True)
     assert_fragment(response, "reset-form", 422)
     assert "Use at least 10 characters." in response.get_data(as_text=True)
+    mine = visitor.post(link, data={"new_password": "Manager!2026"}, htmx=True)
+    assert_fragment(mine, "reset-form", 422)
+    assert "Do not build the password from the name or email." in mine.get_data(as_text=True)
     assert password_works(app, "manager@example.com", PASSWORD)
-    # The link still works after a refused try.
+    # The link still works after refused tries.
     assert visitor.post(link, data={"new_password": NEW}).status_code == 200
 
 

@@ -10,16 +10,8 @@ from clientapp.projects.models import Assignment, Project
 from clientapp.staff.models import StaffMember
 
 from .conftest import assert_fragment, assert_page
-from .factories import add_client, count
+from .factories import add_client, add_staff, count
 from .html import attr, find, one, text_of, texts, words
-
-
-def add_staff(app, name="Sam Staff", **fields) -> int:
-    with app.app_context():
-        member = StaffMember(name=name, **fields)
-        db.session.add(member)
-        db.session.commit()
-        return member.id
 
 
 def stored(app, staff_id) -> StaffMember:
@@ -215,6 +207,23 @@ def test_projects_paginate_past_20(app, admin_client):
     second = admin_client.get(f"/staff/{staff_id}/projects?page=2", htmx=True)
     assert_fragment(second, "staff-projects")
     assert texts(second, "#staff-projects tbody th") == ["P02", "P01", "P00"]
+
+
+def test_projects_reload_on_their_page_when_the_member_is_saved(app, manager_client):
+    """The table's caption names the member: a rename (staffUpdated) reloads the section,
+    on the page the reader was on."""
+    staff_id = add_staff(app, name="Sam")
+    for n in range(23):
+        assign(app, staff_id, f"P{n:02d}", None, date(2030, 1, 1 + n))
+    second = manager_client.get(f"/staff/{staff_id}/projects?page=2", htmx=True)
+    section = one(second, "#staff-projects")
+    assert section.attributes["hx-trigger"] == "staffUpdated from:body"
+    saved = manager_client.post(f"/staff/{staff_id}/info", htmx=True,
+                                data=_details(app, staff_id, name="Samira"))
+    assert "staffUpdated" in saved.headers["HX-Trigger"]
+    reloaded = manager_client.get(section.attributes["hx-get"], htmx=True)
+    assert words(one(reloaded, "#staff-projects caption")) == "Projects of Samira, newest first"
+    assert texts(reloaded, "#staff-projects tbody th") == ["P02", "P01", "P00"]
 
 
 def test_unknown_or_out_of_range_ids_are_404(admin_client):

@@ -107,6 +107,11 @@ def test_role_and_switch_save_in_place_and_are_recorded(app, manager_client, cli
     # Saving the same values again records nothing.
     manager_client.post(url, htmx=True, data={"role": "Account lead", "in_discussions": "y"})
     assert kinds(app, client_id) == ["team.added", "team.changed", "team.changed"]
+    # The timeline says what changed, old → new.
+    profile = manager_client.get(f"/clients/{client_id}")
+    changes = [words(li) for li in find(profile, "#client-interactions .timeline-changes li")]
+    assert "In team discussions: No → Yes" in changes
+    assert "Role on the team: empty → Account lead" in changes
     too_long = manager_client.post(url, htmx=True, data={"role": "x" * 201, "in_discussions": "y"})
     assert too_long.status_code == 422
     assert words(one(too_long, f"#client-team-{alice}-role-error")) == \

@@ -259,6 +259,24 @@ def test_create_user_command_prompts_for_password(app):
     assert get_user(app, "p@agency.local").role == "viewer"
 
 
+def test_create_user_command_refuses_an_easy_password(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-user", "p@agency.local", "--role", "viewer"],
+                           input="password123\npassword123\n")
+    assert result.exit_code != 0
+    assert "among the first that are guessed" in result.output
+    assert get_user(app, "p@agency.local") is None
+
+
+def test_a_new_user_cannot_get_a_password_made_of_their_email(app, admin_client):
+    created = admin_client.post("/users", htmx=True, data={
+        "name": "Paula", "email": "paulette@example.com", "role": "viewer",
+        "password": "Paulette2026"})
+    assert_fragment(created, "users-page", 422)
+    assert "Do not build the password from the name or email." in created.get_data(as_text=True)
+    assert get_user(app, "paulette@example.com") is None
+
+
 def test_an_email_taken_between_check_and_write_is_a_422(app, admin_client, manager_id,
                                                          monkeypatch):
     """The form's check saw the email free; the unique index refuses it: no 500."""

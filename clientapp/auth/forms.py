@@ -5,12 +5,29 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..emails import InvalidEmail, check_email
 from .models import User
-from .services import MIN_PASSWORD_LENGTH
+from .services import MIN_PASSWORD_LENGTH, PasswordProblem, password_problem
+
+
+PASSWORD_MESSAGES = {
+    PasswordProblem.SHORT: _l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
+    PasswordProblem.REPETITIVE: _l("Use more different characters: this one repeats a few."),
+    PasswordProblem.COMMON: _l("This password is among the first that are guessed. "
+                               "A few unrelated words make a strong one."),
+    PasswordProblem.PERSONAL: _l("Do not build the password from the name or email."),
+}
 
 
 def strong_password(form, field):
-    if len(field.data or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationError(_l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
+    """The password rule (auth/services.py), with the name and email of the form if it has
+    them (a new account), else of the signed-in user or the reset link's user
+    (`form.password_owner`)."""
+    owner = getattr(form, "password_owner", None)
+    personal = [getattr(getattr(form, name, None), "data", None) for name in ("name", "email")]
+    if owner is not None:
+        personal += [owner.name, owner.email]
+    problem = password_problem(field.data or "", *personal)
+    if problem is not None:
+        raise ValidationError(PASSWORD_MESSAGES[problem])
 
 
 def valid_email(form, field):

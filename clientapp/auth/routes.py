@@ -36,6 +36,12 @@ def setup():
         form.setup_code.data = request.args["code"].strip()[:32]
     first_admin.ensure_code()
     if form.validate_on_submit():
+        try:
+            # Codes are tried as passwords are: a few wrong ones per address, then a wait.
+            attempt = limits.begin("setup code", sessions.client_address(),
+                                   account_backoff=False)
+        except limits.TooManyAttempts as exc:
+            return limits.refused("auth/setup.html", "setup_form", exc, form=form)
         if not first_admin.code_matches(form.setup_code.data):
             form.setup_code.errors.append(
                 _("This is not the setup code printed in the server's log."))
@@ -43,12 +49,13 @@ def setup():
             user = services.create_user(form.name.data, form.email.data,
                                         form.password.data, "admin")
             user.locale = session.get("locale")
+            limits.succeeded(attempt)
             sessions.sign_in(user)
             db.session.commit()
             first_admin.forget_code()
             return redirect_htmx(url_for("dashboard.index"))
     status = 422 if form.errors else 200
-    return render("auth/setup.html", "setup_form", status=status, form=form)
+    return render("auth/setup.html", "setup_form", status=status, form=form, limit_error=None)
 
 
 def _login_page(form, status=200, error=None):
@@ -180,8 +187,9 @@ def reset_password(token: str):
         return limits.refused("auth/reset.html", "reset_form", exc, form=form, token=token,
                               done=False)
     try:
-        reset_links.check(token)
+        reset = reset_links.check(token)
         limits.forget(attempt)
+        form.password_owner = db.session.get(User, reset.user_id)
         if form.validate_on_submit():
             reset_links.set_password(token, form.new_password.data)
             db.session.commit()

@@ -1,6 +1,7 @@
 """The profile's Contacts section: the client's people, each added, edited in place and
 removed (sections.ItemSection), and downloaded as a vCard."""
 from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import sections
@@ -14,6 +15,7 @@ from .models import Contact
 class ContactsSection(sections.ItemSection):
     name = "contacts"
     template = "clients/sections/contacts.html"
+    element_id = "client-contacts"
 
     def context(self, client):
         return {"contacts": services.client_contacts(client.id), "item_form": None,
@@ -55,6 +57,11 @@ class ContactsSection(sections.ItemSection):
         services.remove_contact(client, item)
         return sections.Saved(data={"removed": item.name},
                               trigger={"clientUpdated": None, "clientsChanged": None})
+
+    def remove_question(self, client, item):
+        return {"title": _("Remove “%(name)s”?", name=item.name),
+                "text": _("The contact is removed from %(client)s for good.", client=client.name),
+                "button": _("Remove")}
 
 
 def _has_contacts():

@@ -24,49 +24,35 @@ def _clean(value) -> str | None:
 class _PartForm(FlaskForm):
     part = HiddenField()
     version = HiddenField()
+    limits: dict = {}  # field name -> most characters
+
+    def values(self):
+        return {name: _clean(self[name].data) for name in self.limits}
+
+    def check(self):
+        fine = True
+        for name, value in self.values().items():
+            limit = self.limits.get(name)
+            if limit and len(value or "") > limit:
+                self[name].errors = [_l("At most %(num)s characters.", num=limit)]
+                fine = False
+        return fine
 
 
 class LocationForm(_PartForm):
     location_name = StringField(_l("Name of the place"))
     location_address = TextAreaField(_l("Address"))
-
-    def values(self):
-        return {"location_name": _clean(self.location_name.data),
-                "location_address": _clean(self.location_address.data)}
-
-    def check(self):
-        values = self.values()
-        if values["location_name"] and len(values["location_name"]) > NAME_MAX:
-            self.location_name.errors = [_l("At most %(num)s characters.", num=NAME_MAX)]
-        if values["location_address"] and len(values["location_address"]) > ADDRESS_MAX:
-            self.location_address.errors = [_l("At most %(num)s characters.", num=ADDRESS_MAX)]
-        return not (self.location_name.errors or self.location_address.errors)
+    limits = {"location_name": NAME_MAX, "location_address": ADDRESS_MAX}
 
 
 class ProjectLocationForm(_PartForm):
     location = TextAreaField(_l("Location"))
-
-    def values(self):
-        return {"location": _clean(self.location.data)}
-
-    def check(self):
-        if len(self.values()["location"] or "") > ADDRESS_MAX:
-            self.location.errors = [_l("At most %(num)s characters.", num=ADDRESS_MAX)]
-            return False
-        return True
+    limits = {"location": ADDRESS_MAX}
 
 
 class NotesForm(_PartForm):
     notes = TextAreaField(_l("Notes to staff"))
-
-    def values(self):
-        return {"notes": _clean(self.notes.data)}
-
-    def check(self):
-        if len(self.values()["notes"] or "") > NOTES_MAX:
-            self.notes.errors = [_l("At most %(num)s characters.", num=NOTES_MAX)]
-            return False
-        return True
+    limits = {"notes": NOTES_MAX}
 
 
 class ReportsForm(_PartForm):
@@ -132,7 +118,7 @@ class DefaultsSection(sections.Section):
     def __init__(self, kind: str):
         self.kind = kind
         self.name = "defaults" if kind == "client" else "settings"
-        self.template = f"defaults/sections/{kind}.html"
+        self.template = "defaults/sections/defaults.html"
 
     def context(self, owner):
         client_id = owner.id if self.kind == "client" else owner.client_id

@@ -216,13 +216,19 @@ def _may_delete(message: Message) -> bool:
                                        or current_user.is_admin)
 
 
-@bp.route("/projects/<id:project_id>/discussion/<id:message_id>/edit", methods=["GET", "POST"])
-def edit(project_id: int, message_id: int):
+def _own_message(project_id: int, message_id: int, allowed):
+    """The project and its message, for someone taking part who is `allowed` to touch it."""
     project = _project(project_id)
     _require_part(project)
     message = _message(project, message_id)
-    if not _may_edit(message):
+    if not allowed(message):
         abort(403)
+    return project, message
+
+
+@bp.route("/projects/<id:project_id>/discussion/<id:message_id>/edit", methods=["GET", "POST"])
+def edit(project_id: int, message_id: int):
+    project, message = _own_message(project_id, message_id, _may_edit)
     if request.method == "GET":
         if not wants_fragment():
             return _edit_page(project, message)
@@ -245,11 +251,7 @@ def _edit_page(project, message, body=None, error=None, status=200):
 @bp.route("/projects/<id:project_id>/discussion/<id:message_id>/delete", methods=["GET", "POST"])
 def delete(project_id: int, message_id: int):
     """GET asks (in place of the message); POST deletes, leaving "Message deleted"."""
-    project = _project(project_id)
-    _require_part(project)
-    message = _message(project, message_id)
-    if not _may_delete(message):
-        abort(403)
+    project, message = _own_message(project_id, message_id, _may_delete)
     if request.method == "GET":
         if not wants_fragment():
             return render("discussions/edit.html", project=project, m=message, deleting=True)

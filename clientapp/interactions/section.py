@@ -2,6 +2,7 @@
 events, newest first, filtered by type and author, "Load more" by keyset), and the log,
 edit and delete of one's own entries (sections.ItemSection)."""
 from flask import abort, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -48,14 +49,25 @@ def timeline_context(client, args) -> dict:
 class InteractionsSection(sections.ItemSection):
     name = "interactions"
     template = "clients/sections/interactions.html"
+    element_id = "client-interactions"
 
     def context(self, client):
-        own = request.view_args.get("name") == self.name and request.method == "GET"
+        # Its filters come from its own view's URL or the profile's (url_state() puts them
+        # there), never from another section's request.
+        own = request.method == "GET" and (request.view_args.get("name") == self.name
+                                           or request.endpoint == "clients.profile")
         data = timeline_context(client, request.args if own else {})
         data.update(item_form=None, item_editing=None, saved=False, removed=None,
                     conflict=False, users=db.session.execute(
                         select(User.id, User.name).order_by(User.name, User.id)).all())
         return data
+
+    def url_state(self) -> dict:
+        wanted = timeline_args(request.args)
+        state = {"type": wanted["kind"]} if wanted["kind"] != "all" else {}
+        if wanted["who"] is not None:
+            state["who"] = wanted["who"]
+        return state
 
     def load_item(self, client, item_id):
         event = db.session.get(Event, item_id)
@@ -98,6 +110,12 @@ class InteractionsSection(sections.ItemSection):
         summary = item.summary
         services.delete_interaction(item)
         return sections.Saved(data={"removed": summary}, trigger={"clientsChanged": None})
+
+    def remove_question(self, client, item):
+        return {"title": _("Delete this interaction?"),
+                "text": _("“%(summary)s” is deleted from the timeline for good.",
+                          summary=item.summary),
+                "button": _("Delete")}
 
 
 def _has_logged_interactions():

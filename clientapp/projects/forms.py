@@ -222,10 +222,11 @@ def client_options(query_text: str | None, selected: Client | None, limit: int =
     by name, `limit` at most; the selected one first, whatever its state."""
     from ..db import search
 
-    query = select(Client).where(Client.archived_at.is_(None))
+    # Rows of the three columns an option shows, not whole clients.
+    query = select(Client.id, Client.name, Client.archived_at).where(Client.archived_at.is_(None))
     if query_text and query_text.strip():
         query = search.matching(query, Client, query_text)
-    found = db.session.scalars(query.order_by(Client.name_key, Client.id).limit(limit)).all()
+    found = db.session.execute(query.order_by(Client.name_key, Client.id).limit(limit)).all()
     if selected is not None:
         found = [selected] + [c for c in found if c.id != selected.id]
     return found

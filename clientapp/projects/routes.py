@@ -106,10 +106,12 @@ def list_projects():
     page, counts = services.list_page(params, day)
     client = db.session.get(Client, params.client) if params.client is not None else None
     params = params.with_(page=page.page)
+    # The client filter's options are outside the list's fragment: only a page needs them.
+    # ("Find a client" is sent by the Show button, without JavaScript.)
+    choices = [] if wants_fragment() else client_options(
+        (request.args.get("client_q") or "")[:200], client)
     response = render(LIST, "project_list", params=params, page=page, counts=counts,
-                      rows=RowMaker(day)(page.items),
-                      # "Find a client" sent by the Show button (without JavaScript).
-                      client_choices=client_options((request.args.get("client_q") or "")[:200], client),
+                      rows=RowMaker(day)(page.items), client_choices=choices,
                       can_write=current_user.can_write)
     if wants_fragment():
         push_url(response, params.url())

@@ -110,6 +110,7 @@ def change_email():
 def change_password():
     user = current_user._get_current_object()
     form = PasswordChangeForm()
+    form.password_owner = user
     refused = _checked_form(form, "password") or _wrong_password(
         user, form.current_password, _("This is not your current password."), "password",
         password_form=form)

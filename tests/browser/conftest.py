@@ -90,6 +90,12 @@ def signed_in(live_server, page):
     return as_role
 
 
+def settled(page):
+    """htmx has finished its swaps (the new elements listen to their events)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
 def check_a11y(page, context: str = ""):
     """axe-core on the page as it is now: zero WCAG 2 A/AA violations."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from ..conftest import PASSWORD, make_user
 from .conftest import sign_in_through_the_form
-from .test_foundation_journey import assert_no_sideways_scroll
+from .test_foundation_journey import assert_no_sideways_scroll, open_main_menu
 
 pytestmark = pytest.mark.browser
 
@@ -126,6 +126,7 @@ def test_account_pages_on_a_phone(live_server, signed_in, axe):
               email="maximilian.manager-longname@agency.local")
     page = signed_in("admin")
     page.set_viewport_size({"width": 390, "height": 844})
+    open_main_menu(page)
     page.get_by_role("link", name="Admin", exact=True).click()
     expect(page.get_by_role("heading", name="My account")).to_be_visible()
     assert_no_sideways_scroll(page, "my account")
@@ -139,6 +140,7 @@ def test_account_pages_on_a_phone(live_server, signed_in, axe):
     page.get_by_role("link", name="Edit Maximilian Manager-Longname").click()
     expect(page.get_by_role("heading", name="Edit Maximilian Manager-Longname")).to_be_visible()
     assert_no_sideways_scroll(page, "edit user")
+    open_main_menu(page)
     page.get_by_role("button", name="Sign out", exact=True).click()
     page.goto(link)
     expect(page.get_by_role("heading", name="Set a new password")).to_be_visible()

@@ -16,9 +16,18 @@ CSV_WITH_ERRORS = (
 ).encode("utf-8")
 
 
+def open_main_menu(page):
+    """On a phone the main links fold behind the top bar's Menu button: open it (on a wide
+    screen there is no such button and the links show)."""
+    button = page.get_by_role("button", name="Menu")
+    if button.is_visible() and button.get_attribute("aria-expanded") == "false":
+        button.click()
+    return page.get_by_role("navigation", name="Main")
+
+
 def upload_for_check(page):
     """Clients > More actions > Import, then check CSV_WITH_ERRORS: the check page."""
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Clients").click()
+    open_main_menu(page).get_by_role("link", name="Clients").click()
     page.get_by_role("button", name="More actions").click()
     page.get_by_role("menuitem", name="Import").click()
     expect(page.get_by_role("heading", name="Import clients")).to_be_visible()
@@ -100,14 +109,59 @@ def test_first_admin_sign_out_in_and_french(live_server, page, axe):
 
 
 def test_phone_width_layout(live_server, signed_in, axe):
+    """On a phone the links and the account's controls fold behind a Menu button (a
+    disclosure: Escape closes it, back on the button); a wide screen keeps its sidebar."""
     page = signed_in("admin")
     page.set_viewport_size({"width": 375, "height": 740})
     page.reload()
     nav = page.get_by_role("navigation", name="Main")
-    expect(nav.get_by_role("link", name="Clients")).to_be_in_viewport()
+    menu = page.get_by_role("banner").get_by_role("button", name="Menu")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    for part in menu.get_attribute("aria-controls").split():
+        expect(page.locator(f"#{part}")).to_be_hidden()
+    expect(nav.get_by_role("link", name="Clients")).to_be_hidden()
+    expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the page scrolls sideways on a phone ({width}px)"
     axe(page, "dashboard on a phone")
+
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(nav.get_by_role("link", name="Activity")).to_be_in_viewport()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    axe(page, "the menu open on a phone")
+    # The keyboard: Tab goes on into what the button opened; Escape closes it, back on it.
+    nav.get_by_role("link", name="Clients").focus()
+    page.keyboard.press("Escape")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(menu).to_be_focused()
+    expect(nav.get_by_role("link", name="Clients")).to_be_hidden()
+    page.keyboard.press("Enter")
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="English")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(menu).to_be_focused()
+    # A link of the open menu leads on; the next page starts with the menu closed.
+    menu.click()
+    nav.get_by_role("link", name="Clients").click()
+    expect(page.get_by_role("heading", level=1, name="Clients")).to_be_visible()
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(nav.get_by_role("link", name="Clients")).to_be_hidden()
+
+    # A wide screen: no Menu button, the sidebar and the account's controls as ever.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect(menu).to_be_hidden()
+    expect(nav.get_by_role("link", name="Clients")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    axe(page, "client list on a wide screen")
+
+    # In French the button says so.
+    page.get_by_role("button", name="Français").click()
+    page.set_viewport_size({"width": 375, "height": 740})
+    expect(page.get_by_role("button", name="Menu")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
 
 
 def test_no_page_scrolls_sideways_on_a_phone(live_server, signed_in):
@@ -119,7 +173,7 @@ def test_no_page_scrolls_sideways_on_a_phone(live_server, signed_in):
     page = signed_in("admin")
     page.set_viewport_size({"width": 390, "height": 844})
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Clients").click()
+    open_main_menu(page).get_by_role("link", name="Clients").click()
     expect(page.get_by_role("link", name="Beta")).to_be_visible()
     assert_no_sideways_scroll(page, "client list")
     page.goto(f"{live_server.url}/clients/{client_id}")

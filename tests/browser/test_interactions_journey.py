@@ -9,6 +9,7 @@ from clientapp.activity import Event
 from clientapp.auth.models import User
 from clientapp.extensions import db
 from ..factories import add_client
+from .conftest import settled
 
 
 def test_contacts_and_the_interactions_timeline(live_server, signed_in, axe):
@@ -88,9 +89,3 @@ def test_contacts_and_the_interactions_timeline(live_server, signed_in, axe):
     expect(edited).to_contain_text("01 00")
     expect(edited).to_contain_text("01 99")
     axe(page, "timeline with the edit")
-
-
-def settled(page):
-    """htmx has finished its swaps (the new elements listen to their events)."""
-    page.wait_for_function(
-        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")

@@ -5,6 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from ..factories import add_client, add_staff
+from .conftest import settled
 
 
 def test_create_a_project_for_a_client_and_staff_it(live_server, signed_in, axe):
@@ -148,16 +149,14 @@ def test_the_project_page_menu_opens_its_forms_and_dialogs(live_server, signed_i
     page.get_by_role("menuitem", name="Archive").click()
     expect(page.locator("#notices")).to_contain_text("archived")
     expect(page.locator("#project-head")).to_contain_text("Archived")
-    page.wait_for_function(
-        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+    settled(page)
 
     page.get_by_role("button", name="Actions for Expo").click()
     page.get_by_role("menuitem", name="Unarchive").click()
     expect(page.locator("#notices")).to_contain_text("Expo")
     # The header refreshes itself (its menu with it): the next click waits for that.
     expect(page.locator("#project-head")).not_to_contain_text("Archived")
-    page.wait_for_function(
-        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+    settled(page)
 
     page.get_by_role("button", name="Actions for Expo").click()
     page.get_by_role("menuitem", name="Delete").click()
