@@ -286,3 +286,34 @@ def test_the_history_says_what_each_job_imported(app, manager_client):
     assert rows["staff.csv"] == ("Staff", f"/staff/import/{staff_job}")
     assert rows["clients.csv"][0] == "Clients"
     assert rows["clients.csv"][1].startswith("/clients/import/")
+
+
+def test_a_member_deleted_since_the_check_fails_the_run_and_nothing_is_written(
+        app, manager_client, started):
+    gone = add_staff(app, name="Zoe Mart", email="zoe@example.com")
+    job_id = checked(manager_client, GOOD, mode="update")
+    with app.app_context():
+        db.session.delete(db.session.get(StaffMember, gone))
+        db.session.commit()
+    manager_client.post(f"/staff/import/{job_id}/start")
+    assert run(app, job_id) == "failed"
+    assert count(app, StaffMember) == 0
+    alert = words(one(manager_client.get(f"/staff/import/{job_id}"), "#import-status [role=alert]"))
+    assert alert == ("A staff member to update (line 2) was deleted since the check. "
+                     "Nothing was written: no staff member was added or changed.")
+    # Check again (offered on the failed job): both rows are new members now.
+    response = manager_client.post(f"/staff/import/{job_id}/check", data={"mode": "update"})
+    assert response.status_code == 303
+    assert figure(text(manager_client.get(f"/staff/import/{job_id}")), "New staff members") == "2"
+    manager_client.post(f"/staff/import/{job_id}/start")
+    assert run(app, job_id) == "done" and count(app, StaffMember) == 2
+
+
+def test_the_activity_page_names_a_staff_import(app, admin_client, started):
+    job_id = checked(admin_client, GOOD)
+    admin_client.post(f"/staff/import/{job_id}/start")
+    run(app, job_id)
+    admin_client.post(f"/staff/import/{job_id}/undo")
+    page = admin_client.get("/activity")
+    assert "Staff import of “staff.csv”: 2 added, 0 updated." in words(one(page, "main"))
+    assert "Staff import of “staff.csv” undone." in words(one(page, "main"))

@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_, select
 
 from .. import jobs
 from ..db.time import utcnow
@@ -18,16 +18,15 @@ from ..htmx import redirect_htmx, render
 from ..ids import as_id
 from ..listing import Listing, Sort
 from . import checking, exporting, running, targets, undo  # noqa: F401  (running registers the job)
-from .checking import TYPE_LABELS, issue_message
 from .models import (MODES, ImportFile, ImportIssue, ImportJob, ImportRow, ImportState,
-                     IssueKind, RowStatus)
+                     IssueKind)
+from .pages import can_start, check_context, status_context
 from .reading import DELIMITERS, ENCODINGS, FileProblem, match_headers, read_table
 
 bp = Blueprint("imports", __name__)
 # The journey's URLs: /clients/import..., /staff/import... (the target's name first).
 JOURNEY = "/<any(clients, staff):target>/import"
 
-PAGE_SIZE = 50
 DRAFTS_KEPT = timedelta(days=7)
 CHECKING_KEPT = timedelta(hours=1)  # a check whose request died midway is gone after this
 FINAL_STATES = (ImportState.DONE, ImportState.FAILED, ImportState.INTERRUPTED,
@@ -210,130 +209,15 @@ def _forget_old_drafts() -> None:
     )))
 
 
-# --- The check result -----------------------------------------------------------------------
-def _issue_page(job: ImportJob, kind: str, page: int) -> dict:
-    base = select(ImportIssue).where(ImportIssue.job_id == job.id, ImportIssue.kind == kind)
-    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page, pages)
-    issues = db.session.scalars(base.order_by(ImportIssue.line, ImportIssue.id)
-                                .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    mapping = job.mapping
-    headers = job.headers
-    target = targets.of(job)
-    labels = target.field_labels
-    rows = {}
-    if issues:
-        rows = {row.line: row for row in db.session.scalars(select(ImportRow).where(
-            ImportRow.job_id == job.id, ImportRow.line.in_({i.line for i in issues})))}
-    items = []
-    for issue in issues:
-        row = rows.get(issue.line)
-        values = {name: getattr(row, name) for name in target.fields if name in mapping} \
-            if row else {}
-        column_index = mapping.get(issue.field)
-        column = headers[column_index] if column_index is not None and column_index < len(headers) else ""
-        detail = issue.detail or {}
-        items.append({
-            "line": issue.line, "field": issue.field, "kind": issue.kind, "code": issue.code,
-            "column": column or (labels[issue.field] if issue.field else ""),
-            "field_label": labels.get(issue.field, ""),
-            "value": values.get(issue.field) if issue.field else None,
-            "name": values.get("name"), "client_id": row.client_id if row else None,
-            "message": issue_message(issue, values, target) if kind != "change" else "",
-            "old": detail.get("old"), "new": detail.get("new"), "detail": detail,
-        })
-    names = {}
-    if kind == "change" and items:
-        model = target.model
-        names = dict(db.session.execute(select(model.id, model.name).where(
-            model.id.in_({item["client_id"] for item in items if item["client_id"]}))).all())
-    return {"kind": kind, "items": items, "total": total, "page": page, "pages": pages,
-            "client_names": names}
-
-
-def _check_context(job: ImportJob, pages: dict | None = None,
-                   settings_problem: str | None = None, focus_next: bool = False,
-                   paged: bool = False, nothing_chosen: bool = False) -> dict:
-    pages = pages or {}
-    headers = job.headers
-    mapping = job.mapping
-    mapped = set(mapping.values())
-    skipped = db.session.scalars(select(ImportRow.line).where(
-        ImportRow.job_id == job.id, ImportRow.status == RowStatus.SKIP).order_by(ImportRow.line)
-        .limit(50)).all()
-    return {
-        "job": job, "headers": headers, "mapping": mapping,
-        "preview": job.preview,
-        "unknown": [h or _("Column %(n)s", n=i + 1) for i, h in enumerate(headers)
-                    if i not in mapped],
-        "errors": _issue_page(job, "error", pages.get("error", 1)),
-        "warnings": _issue_page(job, "warning", pages.get("warning", 1)),
-        "changes": _issue_page(job, "change", pages.get("change", 1)),
-        "duplicates": _issue_page(job, "duplicate", pages.get("duplicate", 1)),
-        "codes_used": _codes_used(job),
-        "skipped": skipped, "settings_problem": settings_problem, "focus_next": focus_next,
-        "paged": paged,  # a page of issues asked for by the pager: focus goes to its heading
-        "fields": targets.of(job).fields, "field_labels": targets.of(job).field_labels,
-        "encodings": ENCODINGS, "delimiters": DELIMITERS, "type_labels": TYPE_LABELS,
-        "can_start": can_start(job), "nothing_chosen": nothing_chosen,
-    }
-
-
-def _codes_used(job: ImportJob) -> int:
-    """Rows refused in create mode because an existing client has their code: the page then
-    points to the mode that updates those clients instead."""
-    if job.mode != "create" or not job.error_count:
-        return 0
-    return db.session.scalar(select(func.count()).select_from(ImportIssue).where(
-        ImportIssue.job_id == job.id, ImportIssue.kind == IssueKind.ERROR,
-        ImportIssue.code == "code_used"))
-
-
-def can_start(job: ImportJob) -> bool:
-    """A checked job with no error and something it could write (a run that would create and
-    change nothing is not offered; possible duplicates count, the user may create them)."""
-    return (job.state == ImportState.CHECKED and job.problem is None and job.error_count == 0
-            and job.new_count + job.update_count + job.duplicate_count > 0)
-
-
-def _status_context(job: ImportJob, announce: bool = False) -> dict:
-    # A job whose worker stopped beating reads as interrupted (and stops the polling); it is
-    # marked so by the next start-up, `clientapp recover-jobs` or "Run again", never by a GET.
-    state = ImportState.INTERRUPTED if jobs.is_stale(job) else ImportState(job.state)
-    created = []
-    if state == ImportState.DONE:
-        model = targets.of(job).model
-        created = db.session.execute(select(model.id, model.name)
-                                     .where(model.import_job_id == job.id)
-                                     .order_by(model.id).limit(20)).all()
-    return {"job": job, "state": state, "created": created, "failure": job.failure,
-            "report": job.undo_report, "live": live_progress(job), "announce": announce}
-
-
-def live_progress(job: ImportJob) -> dict:
-    """Rows done, percent and seconds left of a job."""
-    done, total = job.done_rows, job.work_rows
-    if job.state in (ImportState.DONE, ImportState.UNDONE):
-        percent = 100
-    else:
-        percent = min(100, done * 100 // total) if total else 0
-    seconds_left = None
-    if job.state == ImportState.RUNNING and job.started_at and done and total:
-        elapsed = (utcnow() - job.started_at).total_seconds()
-        seconds_left = max(0, int((total - done) / (done / max(elapsed, 0.001)) + 0.999))
-    return {"done": done, "total": total, "percent": percent, "seconds_left": seconds_left}
-
-
 def _job_page(job: ImportJob, block: str | None = None, status: int = 200, pages=None,
               focus_next: bool = False, announce: bool = False, paged: bool = False,
               nothing_chosen: bool = False):
     context = {"job": job}
     if job.state == ImportState.CHECKED:
-        context.update(_check_context(job, pages, focus_next=focus_next, paged=paged,
+        context.update(check_context(job, pages, focus_next=focus_next, paged=paged,
                                       nothing_chosen=nothing_chosen))
     else:
-        context.update(_status_context(job, announce=announce))
+        context.update(status_context(job, announce=announce))
     return render("imports/job.html", block, status=status, **context)
 
 
@@ -466,8 +350,8 @@ def check_again(job_id: int):
 def _settings_problem(job: ImportJob, exc: FileProblem):
     """The file cannot be read with the settings chosen: say so, keep the last check."""
     if job.state != ImportState.CHECKED:
-        return render("imports/job.html", "import_job", status=422, **_status_context(job))
-    context = _check_context(job, settings_problem=str(exc.message))
+        return render("imports/job.html", "import_job", status=422, **status_context(job))
+    context = check_context(job, settings_problem=str(exc.message))
     return render("imports/job.html", "import_check", status=422, **context)
 
 

@@ -71,7 +71,7 @@ def run_job(job_id: int) -> str:
         outcome = run.write_all()
         with run.transaction() as conn:
             jobs.finish(conn, ImportJob, job_id, token, **outcome)
-            # (A staff import's event says so; a client import's keeps its old shape.)
+            # Another target's event names it: an event without one is a client import's.
             kind = {} if target.name == "clients" else {"target": target.name}
             record_with(conn, EventKind.IMPORT_DONE, actor_id=job.created_by_id, job=job_id,
                         file=job.filename, created=outcome["created_count"],
@@ -95,7 +95,7 @@ def run_job(job_id: int) -> str:
         return ImportState.FAILED
 
 
-class _SliceSize:
+class SliceSize:
     """How many rows the next slice takes: at most `most`, halved (or more) after a slice
     that held the lock longer than SLICE_SECONDS, grown again after quick ones."""
 
@@ -194,7 +194,7 @@ class ClientRun(Run):
                        rows_table.c.status.in_((RowStatus.UPDATE, RowStatus.SAME)))
                 .order_by(rows_table.c.line)).all()
         updated = unchanged = 0
-        size = _SliceSize(UPDATE_SLICE)
+        size = SliceSize(UPDATE_SLICE)
         start = 0
         while start < len(stored):
             piece = stored[start:start + size.size]
@@ -285,7 +285,7 @@ class ClientRun(Run):
         columns = ("type", "name", "code", "address", "email", "phone", *KEY_COLUMNS,
                    "created_at", "updated_at", "created_by_id", "import_job_id", "version")
         created = 0
-        size = _SliceSize(CREATE_SLICE)
+        size = SliceSize(CREATE_SLICE)
         after = 0  # the last line written
         while True:
             with db.engine.connect() as conn:

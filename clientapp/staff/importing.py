@@ -185,7 +185,7 @@ class StaffRun(running.Run):
                                 rows_table.c.email, rows_table.c.phone, rows_table.c.name_key,
                                 rows_table.c.search_text)
         created = 0
-        size = running._SliceSize(running.CREATE_SLICE)
+        size = running.SliceSize(running.CREATE_SLICE)
         start = 0
         while start < len(stored):
             piece = stored[start:start + size.size]
