@@ -90,6 +90,20 @@ def signed_in(live_server, page):
     return as_role
 
 
+def check_csv(page, filename: str, csv_text: str):
+    """On an import page: choose `csv_text` as the file `filename`, press Check file, and
+    wait for the check. Returns (the errors table, the Start import button, still disabled)."""
+    from playwright.sync_api import expect
+
+    page.get_by_label("File").set_input_files(
+        {"name": filename, "mimeType": "text/csv", "buffer": csv_text.encode("utf-8")})
+    page.get_by_role("button", name="Check file").click()
+    expect(page.get_by_role("heading", name="Check before import")).to_be_visible()
+    start = page.get_by_role("button", name="Start import")
+    expect(start).to_be_disabled()
+    return page.locator("#import-errors"), start
+
+
 def settled(page):
     """htmx has finished its swaps (the new elements listen to their events)."""
     page.wait_for_function(

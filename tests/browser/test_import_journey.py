@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from clientapp.clients.models import Client
 from clientapp.extensions import db
 
+from .conftest import check_csv
+
 
 def client_count(app) -> int:
     with app.app_context():
@@ -25,17 +27,9 @@ def test_check_fix_import_watch_and_undo(live_server, signed_in, axe):
     expect(page.get_by_role("link", name="Download template")).to_be_visible()
     axe(page, "import page")
 
-    data = ("Name,Code,Email\r\n"
-            "Café Crème,CC-1,allo@cafe.example\r\n"
-            "<b>Bold</b> Bakery,BB-2,not-an-email\r\n").encode("utf-8")
-    page.get_by_label("File").set_input_files(
-        {"name": "clients.csv", "mimeType": "text/csv", "buffer": data})
-    page.get_by_role("button", name="Check file").click()
-
-    expect(page.get_by_role("heading", name="Check before import")).to_be_visible()
-    start = page.get_by_role("button", name="Start import")
-    expect(start).to_be_disabled()
-    errors = page.locator("#import-errors")
+    errors, start = check_csv(page, "clients.csv", "Name,Code,Email\r\n"
+                              "Café Crème,CC-1,allo@cafe.example\r\n"
+                              "<b>Bold</b> Bakery,BB-2,not-an-email\r\n")
     expect(errors.get_by_role("cell", name="not-an-email", exact=True)).to_be_visible()
     expect(errors.get_by_text("Enter a valid email address")).to_be_visible()
     expect(page.get_by_text("<b>Bold</b> Bakery").first).to_be_visible()  # markup as text

@@ -9,6 +9,8 @@ from sqlalchemy import select
 from clientapp.extensions import db
 from clientapp.staff.models import StaffMember
 
+from .conftest import check_csv
+
 
 def staff_names(app) -> list[str]:
     with app.app_context():
@@ -23,18 +25,10 @@ def test_import_staff_from_the_staff_page(live_server, signed_in, axe):
     expect(page.get_by_role("link", name="Download template")).to_be_visible()
     axe(page, "staff import page")
 
-    data = ("Name,Email,Phone\r\n"
-            "Nina <Nox>,nina@crew.local,06 12 34 56 78\r\n"
-            "Omar Haddad,not-an-email,\r\n"
-            "Pia Sand,NINA@crew.local,\r\n").encode("utf-8")
-    page.get_by_label("File").set_input_files(
-        {"name": "crew.csv", "mimeType": "text/csv", "buffer": data})
-    page.get_by_role("button", name="Check file").click()
-
-    expect(page.get_by_role("heading", name="Check before import")).to_be_visible()
-    start = page.get_by_role("button", name="Start import")
-    expect(start).to_be_disabled()
-    errors = page.locator("#import-errors")
+    errors, start = check_csv(page, "crew.csv", "Name,Email,Phone\r\n"
+                              "Nina <Nox>,nina@crew.local,06 12 34 56 78\r\n"
+                              "Omar Haddad,not-an-email,\r\n"
+                              "Pia Sand,NINA@crew.local,\r\n")
     expect(errors.get_by_role("cell", name="not-an-email", exact=True)).to_be_visible()
     expect(errors.get_by_text("This email is also on line 2.")).to_be_visible()
     axe(page, "staff check with errors")
