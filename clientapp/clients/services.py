@@ -99,6 +99,8 @@ def ordered(query, sort: str):
 def list_page(params: Params):
     """One page of a view (Flask-SQLAlchemy's Pagination): a page past the end shows the
     last one, e.g. after archiving its last rows."""
+    if params.q:
+        return CLIENTS.paginate_counted(client_query(params), params)
     return CLIENTS.paginate(client_query(params), params, total=count_clients(params))
 
 
