@@ -44,8 +44,8 @@ _SENTINEL = 2147483647  # an id no client has, replaced in each row's links
 
 class RowMaker:
     """Writes the rows of a page as HTML, in Python: the template calls it once. A Jinja
-    block costs about twice as much per row (each of a row's thirty-odd values escaped and
-    joined one by one); here only what a person typed is escaped. The links come from
+    block costs more per row (each of a row's thirty-odd values escaped and joined one by
+    one); here only what a person typed is escaped. The links come from
     url_for once per page, each distinct day is formatted once, the words every row
     repeats are translated and escaped once."""
 

@@ -156,7 +156,7 @@ def _mine(user_id: int):
 UNREAD_SHOWN = 99  # the sidebar says "99+" past this: every page asks, so it counts no further
 
 # Built once: every page asks for this count, and building and keying the statement cost
-# several times what SQLite takes to answer it.
+# more than the database takes to answer it.
 _USER = bindparam("user_id")
 _UNREAD_TOTAL = select(func.count()).select_from(
     select(Message.id)
