@@ -11,18 +11,13 @@ towns), signs in an administrator and calls the app directly through WSGI (no ne
 browser), so the figure is the server's own time: routing, queries, templates. Budgets
 come from issue 3; the figures are printed, never asserted.
 """
-import argparse
-import contextlib
 import os
 import random
-import statistics
 import sys
-import tempfile
-import time
 from datetime import datetime, timedelta, timezone
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from signin import session_cookie  # noqa: E402  (bench/ is on the path: scripts run from it)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import measure  # noqa: E402  (bench/ is on the path: scripts run from it)
 
 BUDGETS_MS = {"list page 1": 8, "list sorted by name": 8, "search (~1 %)": 15, "profile": 8}
 POSTGRESQL_BUDGETS_MS = {**BUDGETS_MS, "search (~1 %)": 30}
@@ -37,167 +32,68 @@ SUFFIXES = ("", " SARL", " SAS", " Inc.", " Ltd", " GmbH", "")
 
 def fill(app, count: int) -> None:
     """`count` clients written in batches, derived keys computed as the model does."""
-    from sqlalchemy import insert
-
     from clientapp.clients.models import Client
     from clientapp.extensions import db
 
     rng = random.Random(count)
     start = datetime(2020, 1, 1, tzinfo=timezone.utc)
-    columns = ("type", "name", "code", "address", "email", "phone", "archived_at",
-               "archive_reason", "created_at", "updated_at", "version", "name_key", "code_key",
-               "match_key", "search_text")
-    with app.app_context():
-        batch = []
+
+    def rows():
         for i in range(count):
             name = f"{rng.choice(WORDS)} {rng.choice(WORDS)} {i}{rng.choice(SUFFIXES)}"
             town = TOWNS[i % len(TOWNS)]
-            client = Client(
+            yield measure.client_row(
                 type="company", name=name, code=f"C{i:06d}",
                 address=f"{rng.randint(1, 300)} rue {rng.choice(WORDS)}\n{town}",
                 email=f"contact{i}@example.com", phone="+33 1 23 45 67 89",
                 archived_at=start if i % 20 == 0 else None, archive_reason=None,
                 created_at=start + timedelta(minutes=i), updated_at=start, version=1)
-            client.refresh_keys()
-            batch.append({column: getattr(client, column) for column in columns})
-            if len(batch) == 5000:
-                db.session.execute(insert(Client), batch)
-                batch = []
-        if batch:
-            db.session.execute(insert(Client), batch)
+
+    with app.app_context():
+        measure.insert_rows(Client, rows())
         db.session.commit()
-
-
-def wsgi_timer(app, cookie: str, ok: str = "200"):
-    """A function that calls the app for a path (htmx=True: as htmx asks for a fragment)
-    and returns the seconds it took; an answer other than `ok` stops the bench."""
-    from werkzeug.test import EnvironBuilder
-
-    def call(path: str, htmx: bool = False) -> float:
-        headers = {"Cookie": cookie, **({"HX-Request": "true"} if htmx else {})}
-        environ = EnvironBuilder(path=path, headers=headers).get_environ()
-        status = []
-        began = time.perf_counter()
-        chunks = app(environ, lambda s, h, e=None: status.append(s))
-        for _ in chunks:
-            pass
-        if hasattr(chunks, "close"):
-            chunks.close()
-        elapsed = time.perf_counter() - began
-        if not status[0].startswith(ok):
-            raise RuntimeError(f"{path} answered {status[0]}")
-        return elapsed
-
-    return call
 
 
 def build(url: str, count: int) -> None:
-    """The database: schema from the migrations, `count` clients, statistics for the planner.
-    Runs in a child process, so the process that measures starts as small as a server."""
-    import logging
-
-    from clientapp import create_app
-    from clientapp.extensions import db
-    from clientapp.schema import upgrade_schema
-
-    logging.basicConfig(level=logging.WARNING)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
-    upgrade_schema(app)
+    """The database: schema from the migrations, `count` clients, statistics for the planner."""
+    app = measure.schema(url)
     fill(app, count)
-    with app.app_context():
-        db.session.execute(db.text("ANALYZE"))
-        db.session.commit()
-        db.engine.dispose()
-
-
-@contextlib.contextmanager
-def database(folder: str, server: str | None):
-    """The URL of an empty database: a SQLite file in `folder`, or a new database on the
-    PostgreSQL `server`, dropped afterwards."""
-    if not server:
-        yield f"sqlite:///{folder}/bench.sqlite3"
-        return
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    base = make_url(server)
-    name = f"clientapp_bench_{os.getpid()}"
-    admin = base.set(drivername="postgresql", database="postgres").render_as_string(
-        hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    measure.analyze(app)
 
 
 def bench_size(count: int, runs: int, rounds: int, server: str | None = None) -> dict:
-    import multiprocessing
-
     from sqlalchemy import func, select
 
-    from clientapp import create_app
-    from clientapp.auth.services import create_user
     from clientapp.clients.models import Client
     from clientapp.clients.services import client_params, count_clients
     from clientapp.extensions import db
 
-    with tempfile.TemporaryDirectory() as folder, database(folder, server) as url:
-        os.environ["CLIENTAPP_INSTANCE_PATH"] = folder
-        began = time.perf_counter()
-        child = multiprocessing.get_context("fork").Process(target=build, args=(url, count))
-        child.start()
-        child.join()
-        if child.exitcode:
-            raise SystemExit(f"building the {count:,} clients failed")
-        filled = time.perf_counter() - began
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                          "CLIENTAPP_ARGON2_TIME_COST": 1, "CLIENTAPP_ARGON2_MEMORY_KIB": 1024})
-        with app.app_context():
-            user_id = create_user("Bench", "bench@example.com", "bench password 1", "admin").id
-            db.session.commit()
+    with measure.prepared(server, build, count) as bench:
+        with bench.app.app_context():
             town = TOWNS[7].lower()
             matches = count_clients(client_params(q=town))
             active = db.session.scalar(select(func.count()).select_from(Client)
                                        .where(Client.archived_at.is_(None)))
             profile_id = db.session.scalar(select(Client.id).where(Client.archived_at.is_(None))
                                            .order_by(Client.id.desc()).limit(1))
-        call = wsgi_timer(app, session_cookie(app, user_id))
         pages = {
             "list page 1": "/clients",
             "list sorted by name": "/clients?sort=-name",
             "search (~1 %)": f"/clients?q={town}",
             "profile": f"/clients/{profile_id}",
         }
-        figures = {}
-        for label, path in pages.items():
-            for _ in range(10):  # warm the caches as a running server has them
-                call(path)
-            # The median of each round; the best round is reported, as timeit does, so
-            # that another process busy on the machine for a while does not count.
-            figures[label] = min(statistics.median(call(path) for _ in range(runs))
-                                 for _ in range(rounds)) * 1000
-        with app.app_context():
-            db.engine.dispose()
+        figures = {label: measure.median_ms(bench.call, path, runs=runs, rounds=rounds)
+                   for label, path in pages.items()}
     return {"count": count, "active": active, "matches": matches, "town": town,
-            "filled": filled, "figures": figures}
+            "filled": bench.filled, "figures": figures}
 
 
 def main(argv=None) -> None:
-    import logging
-
-    logging.basicConfig(level=logging.WARNING)  # no migration chatter between the figures
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = measure.parser(__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[1_000, 10_000, 100_000])
-    parser.add_argument("--runs", type=int, default=100, help="requests per round (median)")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds per page (the best)")
-    parser.add_argument("--postgresql", metavar="URL", default=None,
-                        help="a PostgreSQL server URL: bench there instead of SQLite")
     args = parser.parse_args(argv)
     budgets = POSTGRESQL_BUDGETS_MS if args.postgresql else BUDGETS_MS
-    print(f"Median server time per request, {'PostgreSQL' if args.postgresql else 'SQLite'}, "
+    print(f"Median server time per request, {measure.engine_name(args.postgresql)}, "
           f"signed in as an administrator (best of {args.rounds} rounds of {args.runs})")
     print(f"{'clients':>9}  " + "  ".join(f"{label:>20}" for label in budgets))
     print(f"{'budget':>9}  " + "  ".join(f"{f'{ms} ms':>20}" for ms in budgets.values()))

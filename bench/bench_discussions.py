@@ -14,35 +14,28 @@ app with waitress (8 threads, as `clientapp serve`), opens --watchers pollers, p
 every second while other clients read the client list as fast as they can, and prints how
 long each message took to reach every watcher and the busiest the thread pool got.
 """
-import argparse
 import http.client
 import statistics
 import tempfile
 import threading
 import time
 
-from bench_clients import database, wsgi_timer  # noqa: E402  (bench/ is on the path)
-from signin import session_cookie  # noqa: E402
+import measure  # bench/ is on the path: scripts run from it
+from signin import session_cookie
 
 POLL_SECONDS = 2
 
 
 def setup(url: str, messages: int):
-    from sqlalchemy import insert
 
-    from clientapp import create_app
     from clientapp.auth.services import create_user
     from clientapp.clients.models import Client
     from clientapp.discussions.models import Message
     from clientapp.extensions import db
     from clientapp.projects.models import Project
-    from clientapp.schema import upgrade_schema
     from clientapp.teams.models import ProjectTeamMember
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                      "WTF_CSRF_ENABLED": False,
-                      "CLIENTAPP_ARGON2_TIME_COST": 1, "CLIENTAPP_ARGON2_MEMORY_KIB": 1024})
-    upgrade_schema(app)
+    app = measure.schema(url, WTF_CSRF_ENABLED=False)
     with app.app_context():
         reader = create_user("Reader", "reader@example.com", "bench password 1", "viewer")
         writer = create_user("Writer", "writer@example.com", "bench password 1", "manager")
@@ -61,18 +54,13 @@ def setup(url: str, messages: int):
         rows += [{"project_id": long.id, "author_id": writer.id if n % 3 else reader.id,
                   "body": f"Message {n}: see https://example.com/{n}\nand more " * 3}
                  for n in range(messages)]
-        for start in range(0, len(rows), 5000):
-            db.session.execute(insert(Message), rows[start:start + 5000])
-        db.session.execute(db.text("ANALYZE"))
+        measure.insert_rows(Message, rows)
         db.session.commit()
-        return app, reader.id, writer.id, long.id
+        ids = reader.id, writer.id, long.id
+    measure.analyze(app)
+    return app, *ids
 
 
-def median_ms(call, path, runs=100, rounds=5, htmx=False) -> float:
-    for _ in range(10):
-        call(path, htmx=htmx)
-    return min(statistics.median(call(path, htmx=htmx) for _ in range(runs))
-               for _ in range(rounds)) * 1000
 
 
 def serve(app):
@@ -162,33 +150,37 @@ def watch(app, reader_id, writer_id, project_id, watchers: int, seconds: float):
 def main():
     import logging
 
-    logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # the readers fill it on purpose
-    parser = argparse.ArgumentParser()
+    parser = measure.parser(__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--watchers", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--postgresql", metavar="URL", default=None)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder, database(folder, args.postgresql) as url:
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # the readers fill it on purpose
+    with tempfile.TemporaryDirectory() as folder, measure.database(folder, args.postgresql) as url:
         app, reader_id, writer_id, project_id = setup(url, args.messages)
-        call = wsgi_timer(app, session_cookie(app, reader_id))
-        poll = wsgi_timer(app, session_cookie(app, reader_id), ok="204")
+        cookie = session_cookie(app, reader_id)
+        call = measure.wsgi_timer(app, cookie)
+        poll = measure.wsgi_timer(app, cookie, ok="204")
         from clientapp.discussions.models import Message
         from clientapp.extensions import db
         with app.app_context():
             last = db.session.scalar(db.select(db.func.max(Message.id))
                                      .where(Message.project_id == project_id))
         base = f"/projects/{project_id}/discussion"
-        print(f"{'PostgreSQL' if args.postgresql else 'SQLite'}: a discussion of "
-              f"{args.messages:,} messages (median server time, best of 5 rounds of 100)")
-        print(f"  open, the whole page      {median_ms(call, base):7.2f} ms  (budget 15 ms)")
-        print(f"  open, the htmx section    {median_ms(call, base, htmx=True):7.2f} ms")
-        poll_ms = median_ms(poll, f"{base}/messages?after={last}", htmx=True)
+        timed = {"runs": args.runs, "rounds": args.rounds}
+        print(f"{measure.engine_name(args.postgresql)}: a discussion of "
+              f"{args.messages:,} messages (median server time, best of {args.rounds} rounds "
+              f"of {args.runs})")
+        whole = measure.median_ms(call, base, **timed)
+        print(f"  open, the whole page      {whole:7.2f} ms  (budget 15 ms)")
+        section = measure.median_ms(call, base, htmx=True, **timed)
+        print(f"  open, the htmx section    {section:7.2f} ms")
+        poll_ms = measure.median_ms(poll, f"{base}/messages?after={last}", htmx=True, **timed)
         print(f"  a poll, nothing new (204) {poll_ms:7.2f} ms: {args.watchers} pages polling "
               f"every {POLL_SECONDS} s keep {poll_ms / 1000 * args.watchers / POLL_SECONDS:.2f} "
               f"of the server's threads busy on average")
-        print(f"  Discussions list          {median_ms(call, '/discussions'):7.2f} ms")
+        listed = measure.median_ms(call, "/discussions", **timed)
+        print(f"  Discussions list          {listed:7.2f} ms")
         seen, poll_times, posts = watch(app, reader_id, writer_id, project_id, args.watchers,
                                         args.seconds)
         print(f"{args.watchers} open pages polling every {POLL_SECONDS} s for {args.seconds:.0f} s, "

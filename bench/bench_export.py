@@ -58,7 +58,7 @@ def main():
     workdir = Path(tempfile.mkdtemp(prefix="bench-export-"))
     os.environ["CLIENTAPP_INSTANCE_PATH"] = str(workdir)
     path = str(workdir / "clients.sqlite3")
-    build(path, args.clients)
+    build("sqlite:///" + path, args.clients)
     from clientapp import create_app
     from clientapp.auth.services import create_user
     from clientapp.extensions import db

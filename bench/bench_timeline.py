@@ -12,21 +12,14 @@ one client `--entries` timeline entries (logged interactions and app events, som
 times), signs in an administrator and calls the app through WSGI, as bench_clients does.
 Budgets come from issue 13; the figures are printed, never asserted.
 """
-import argparse
-import multiprocessing
 import os
 import random
-import statistics
 import sys
-import tempfile
-import time
 from datetime import datetime, timedelta, timezone
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from bench_clients import database, fill, wsgi_timer  # noqa: E402
-from signin import session_cookie  # noqa: E402
+import measure  # noqa: E402  (bench/ is on the path: scripts run from it)
+from bench_clients import fill  # noqa: E402
 
 BUDGETS_MS = {"profile with the timeline": 15, "Load more": 10, "dashboard": 30}
 KINDS = ("interaction.note", "interaction.call", "interaction.email", "interaction.meeting",
@@ -34,19 +27,13 @@ KINDS = ("interaction.note", "interaction.call", "interaction.email", "interacti
 
 
 def build(url: str, clients: int, entries: int) -> None:
-    import logging
+    from sqlalchemy import select, update
 
-    from sqlalchemy import insert, select, update
-
-    from clientapp import create_app
     from clientapp.activity import Event
     from clientapp.clients.models import Client
     from clientapp.extensions import db
-    from clientapp.schema import upgrade_schema
 
-    logging.basicConfig(level=logging.WARNING)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
-    upgrade_schema(app)
+    app = measure.schema(url)
     fill(app, clients)
     rng = random.Random(clients)
     now = datetime.now(timezone.utc)
@@ -73,59 +60,27 @@ def build(url: str, clients: int, entries: int) -> None:
                          "data": {} if logged else {"changes": {"phone": ["01", "02"]}},
                          "summary": f"Entry {n}" if logged else None,
                          "details": "A few lines\nof details" if logged else None})
-        for first in range(0, len(rows), 5000):
-            db.session.execute(insert(Event), rows[first:first + 5000])
+        measure.insert_rows(Event, rows)
         db.session.commit()
-        # Statistics for the planner; on PostgreSQL a VACUUM too, as autovacuum would have
-        # run after the update of every client's last interaction.
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE" if conn.dialect.name == "postgresql"
-                                 else "ANALYZE")
-        db.engine.dispose()
-
-
-def median_ms(call, path, runs, rounds, htmx=False) -> float:
-    for _ in range(10):
-        call(path, htmx)
-    return min(statistics.median(call(path, htmx) for _ in range(runs))
-               for _ in range(rounds)) * 1000
+    # (analyze: on PostgreSQL a VACUUM too, as autovacuum would have run after the update of
+    # every client's last interaction.)
+    measure.analyze(app)
 
 
 def main(argv=None) -> None:
-    import logging
-
-    logging.basicConfig(level=logging.WARNING)
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = measure.parser(__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=100_000)
     parser.add_argument("--entries", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=100, help="requests per round (median)")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds per page (the best)")
-    parser.add_argument("--postgresql", metavar="URL", default=None)
     args = parser.parse_args(argv)
 
     from sqlalchemy import select
 
-    from clientapp import create_app
-    from clientapp.auth.services import create_user
     from clientapp.clients.models import Client
     from clientapp.extensions import db
     from clientapp.interactions.timeline import client_timeline
 
-    with tempfile.TemporaryDirectory() as folder, database(folder, args.postgresql) as url:
-        os.environ["CLIENTAPP_INSTANCE_PATH"] = folder
-        began = time.perf_counter()
-        child = multiprocessing.get_context("fork").Process(
-            target=build, args=(url, args.clients, args.entries))
-        child.start()
-        child.join()
-        if child.exitcode:
-            raise SystemExit("building the database failed")
-        filled = time.perf_counter() - began
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                          "CLIENTAPP_ARGON2_TIME_COST": 1, "CLIENTAPP_ARGON2_MEMORY_KIB": 1024})
-        with app.app_context():
-            user_id = create_user("Bench", "bench@example.com", "bench password 1", "admin").id
-            db.session.commit()
+    with measure.prepared(args.postgresql, build, args.clients, args.entries) as bench:
+        with bench.app.app_context():
             busy = db.session.scalar(select(Client.id).order_by(Client.id.desc()).limit(1))
             # Cursors at the top, in the middle and near the end of the timeline.
             cursors, before, seen = [], None, 0
@@ -136,22 +91,19 @@ def main(argv=None) -> None:
                     break
                 if seen in (500, args.entries // 2, args.entries - 1000) or not cursors:
                     cursors.append(str(before))
-        call = wsgi_timer(app, session_cookie(app, user_id))
+        timed = {"runs": args.runs, "rounds": args.rounds}
         figures = {
-            "profile with the timeline": median_ms(call, f"/clients/{busy}", args.runs,
-                                                   args.rounds),
-            "Load more": max(median_ms(call, f"/clients/{busy}/interactions/more?before={c}",
-                                       args.runs, args.rounds, htmx=True) for c in cursors),
-            "dashboard": median_ms(call, "/", args.runs, args.rounds),
+            "profile with the timeline": measure.median_ms(bench.call, f"/clients/{busy}",
+                                                           **timed),
+            "Load more": max(measure.median_ms(
+                bench.call, f"/clients/{busy}/interactions/more?before={c}", htmx=True, **timed)
+                for c in cursors),
+            "dashboard": measure.median_ms(bench.call, "/", **timed),
         }
-        with app.app_context():
-            db.engine.dispose()
-    print(f"Median server time per request, {'PostgreSQL' if args.postgresql else 'SQLite'}, "
+    print(f"Median server time per request, {measure.engine_name(args.postgresql)}, "
           f"{args.clients:,} clients, one with {args.entries:,} timeline entries "
-          f"(best of {args.rounds} rounds of {args.runs}; filled in {filled:.1f} s)")
-    for label, budget in BUDGETS_MS.items():
-        ms = figures[label]
-        print(f"  {label:<28} {ms:>8.2f} ms   budget {budget} ms{'  over!' if ms > budget else ''}")
+          f"(best of {args.rounds} rounds of {args.runs}; filled in {bench.filled:.1f} s)")
+    measure.print_figures(figures, BUDGETS_MS)
     print("  (Load more: the slowest of pages taken at the top, middle and end of the timeline;"
           " dashboard: the whole page, Needs attention and latest interactions included)")
 

@@ -153,19 +153,9 @@ def make_user(app, role: str, email: str | None = None, name: str | None = None,
 
 def sign_in(app, user_id: int, **environ):
     """A client signed in as the app signs people in: a session row, and its cookie."""
-    from flask import session
+    from clientapp.auth.sessions import signed_in_client
 
-    from clientapp.auth import sessions
-    from clientapp.auth.models import User
-
-    test_client = app.test_client()
-    with app.test_request_context(environ_base=environ or None):
-        sessions.sign_in(db.session.get(User, user_id))
-        db.session.commit()
-        values = dict(session)
-    with test_client.session_transaction() as sess:
-        sess.update(values)
-    return test_client
+    return signed_in_client(app, user_id, **environ)
 
 
 def setup_code(app) -> str:

@@ -101,3 +101,20 @@ def of_user(user: User) -> list[UserSession]:
                UserSession.last_seen_at >= utcnow() - _idle_limit())
         .order_by(UserSession.last_seen_at.desc())
     ).all()
+
+
+def signed_in_client(app, user_id: int, **environ):
+    """A test client of `app` signed in as `user_id` the way the app signs people in (a
+    session row, and its cookie): sessions live in the database, so a cookie made by hand
+    is not enough. For the tests and the benches; `environ` sets the sign-in request's
+    (REMOTE_ADDR, HTTP_USER_AGENT)."""
+    from .models import User
+
+    client = app.test_client()
+    with app.test_request_context(environ_base=environ or None):
+        sign_in(db.session.get(User, user_id))
+        db.session.commit()
+        values = dict(session)
+    with client.session_transaction() as sess:
+        sess.update(values)
+    return client

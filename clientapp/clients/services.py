@@ -2,7 +2,7 @@
 
 Writes flush and record their event (activity), in the caller's transaction: the route
 commits, so a change and its record commit together or not at all."""
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -17,16 +17,18 @@ from ..text import name_match_key
 from .models import CLIENT_TYPES, Client
 
 
+# Built once (the list and the dashboard ask on every view): all clients, and the archived
+# ones. Counting all tests no condition per row, and the archived clients, the few, come from
+# the archived_at index range; a "WHERE archived_at IS NULL" count tests every active row.
+_COUNTS = select(select(func.count()).select_from(Client).scalar_subquery(),
+                 select(func.count()).select_from(Client)
+                 .where(Client.archived_at.is_not(None)).scalar_subquery())
+
+
 def client_counts() -> tuple[int, int]:
-    """(active, archived). Counted as all minus archived: counting every row tests no
-    condition per row, and the archived clients, the few, come from the archived_at index
-    range; a "WHERE archived_at IS NULL" count tests every active row."""
-    archived = select(func.count()).select_from(Client).where(Client.archived_at.is_not(None))
-    total = select(func.count()).select_from(Client)
-    active, archived = db.session.execute(
-        select(total.scalar_subquery() - archived.scalar_subquery(), archived.scalar_subquery())
-    ).one()
-    return active, archived
+    """(active, archived), active counted as all minus archived."""
+    total, archived = db.session.execute(_COUNTS).one()
+    return total - archived, archived
 
 
 def dashboard_figures() -> dict:
@@ -97,6 +99,8 @@ def ordered(query, sort: str):
 def list_page(params: Params):
     """One page of a view (Flask-SQLAlchemy's Pagination): a page past the end shows the
     last one, e.g. after archiving its last rows."""
+    if params.q:
+        return CLIENTS.paginate_counted(client_query(params), params)
     return CLIENTS.paginate(client_query(params), params, total=count_clients(params))
 
 
@@ -194,6 +198,31 @@ def unarchive_clients(clients) -> list[Client]:
     for client in changed:
         record(EventKind.CLIENT_UNARCHIVED, client)
     return changed
+
+
+_PAGE_EXTRAS = None
+
+
+def page_extras(client_ids) -> dict:
+    """{client id: (its number of projects, its primary contact or None)} for a page of
+    clients (the list's Projects and Contact columns), in one query built once."""
+    global _PAGE_EXTRAS
+    ids = list(client_ids)
+    if not ids:
+        return {}
+    if _PAGE_EXTRAS is None:
+        from ..contacts.models import Contact
+        from ..projects.models import Project
+
+        projects = (select(func.count()).select_from(Project)
+                    .where(Project.client_id == Client.id).scalar_subquery())
+        _PAGE_EXTRAS = (
+            select(Client.id, projects, Contact)
+            .outerjoin(Contact, and_(Contact.client_id == Client.id,
+                                     Contact.is_primary.is_(True)))
+            .where(Client.id.in_(bindparam("ids", expanding=True))))
+    rows = db.session.execute(_PAGE_EXTRAS, {"ids": ids})
+    return {client_id: (projects, contact) for client_id, projects, contact in rows}
 
 
 def project_count(client_id: int) -> int:
