@@ -16,9 +16,12 @@ from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import pgettext
 
+from ..clients.models import Client
 from ..errors import refuse
+from ..extensions import db
 from ..htmx import push_url, render, wants_fragment
 from ..ids import as_id
+from ..projects.forms import client_options
 from . import grid
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
@@ -186,9 +189,8 @@ def _context(where: Where) -> dict:
             "upcoming": ("badge-info", pgettext("project status", "Upcoming")),
             "ongoing": ("badge-ok", pgettext("project status", "Ongoing")),
             "past": ("", pgettext("project status", "Past"))}
-        context["clients"] = grid.clients_between(start, end, where.client)
     else:
-        days, context["clients"] = grid.days_between(
+        days = grid.days_between(
             start, end, where.day.month if where.view == "month" else None,
             grid.CHIPS_PER_DAY[where.view], where.client, where.staff)
         context["weeks"] = [days[n:n + 7] for n in range(0, len(days), 7)]
@@ -199,6 +201,11 @@ def _context(where: Where) -> dict:
         context["focus"] = where.day if where.view == "week" \
             else today if today in shown else min(shown)
     context["staff"] = grid.staff_choices(where.staff)
+    # Any active client can be chosen, not only those with a project in view: the first
+    # ones by name, narrowed by "Find a client" (the projects list's filter).
+    selected = db.session.get(Client, where.client) if where.client is not None else None
+    context["clients"] = client_options(
+        (request.args.get("client_q") or "").replace("\x00", "")[:200], selected)
     client_url = url_for("clients.profile", client_id=_SENTINEL).split(str(_SENTINEL))
     context["client_url"] = lambda ident: str(ident).join(client_url)
     # The projects feature's page, written as a path (its endpoint lives on its branch).

@@ -99,3 +99,33 @@ def test_walk_the_calendar_by_keyboard_and_read_it_on_a_phone(live_server, signe
     expect(days.first.get_by_role("link", name="Acme <Events>")).to_be_visible()
     assert_no_sideways_scroll(page, "calendar agenda at 390 px")
     axe(page, "calendar agenda on a phone")
+
+
+def test_pick_any_client_in_the_calendar_filter(live_server, signed_in, axe):
+    """A client with no project in the month shown is found with "Find a client" and
+    chosen: the calendar follows, the address too."""
+    app = live_server.app
+    today = datetime.now(timezone.utc).date()
+    later = next_month(next_month(today))
+    add_client(app, name="Acme")
+    cafe = add_client(app, name="Café Élysée")
+    with app.app_context():
+        db.session.add(Project(name="Gala Élysée", client_id=cafe,
+                               start_date=later.replace(day=10)))
+        db.session.commit()
+    page = signed_in("viewer")
+    page.goto(f"{live_server.url}/calendar")
+    select = page.get_by_label("Client", exact=True)
+    expect(select.locator("option")).to_have_text(["All clients", "Acme", "Café Élysée"])
+    page.get_by_label("Find a client").fill("elysee")
+    expect(select.locator("option")).to_have_text(["All clients", "Café Élysée"])
+    select.select_option(label="Café Élysée")
+    expect(page).to_have_url(f"{live_server.url}/calendar?client={cafe}")
+    expect(page.get_by_label("Client", exact=True)).to_have_value(str(cafe))
+    expect(page.locator(".calendar-none")).to_be_visible()
+    axe(page, "calendar filtered by a client")
+    page.get_by_role("link", name="Next", exact=True).click()
+    page.get_by_role("link", name="Next", exact=True).click()
+    expect(page.get_by_role("link", name="Gala Élysée")).to_be_visible()
+    expect(page).to_have_url(
+        f"{live_server.url}/calendar?year={later.year}&month={later.month}&client={cafe}")
