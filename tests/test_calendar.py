@@ -92,7 +92,7 @@ def test_weeks_start_on_monday_in_french(app, admin_client):
     page = admin_client.get("/calendar?year=2028&month=3")
     headers = [h.css_first(".visually-hidden").text() for h in find(page, "thead th")]
     assert headers == ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-    assert one(page, "#calendar-title").text() == "mars 2028"
+    assert one(page, "#calendar-title").text() == "Mars 2028"
     # March 2028 starts on a Wednesday: Monday 28 and Tuesday 29 February come first.
     assert grid_days(page)[:3] == ["28", "29", "1"]
     assert texts(page, "#calendar-previous, #calendar-today, #calendar-next") == \

@@ -154,6 +154,12 @@ class Words:
     def month(self, day: date) -> str:
         return format_skeleton("yMMMM", day, locale=self.locale)
 
+    @staticmethod
+    def heading(text: str) -> str:
+        """`text` as a heading starts: with a capital ("décembre 2026" -> "Décembre 2026";
+        Babel gives French months and weekdays in lower case, as in running text)."""
+        return text[:1].upper() + text[1:]
+
     def weekdays(self, first: int) -> list[tuple[str, str]]:
         """(full name, short name) of each weekday, from the locale's first."""
         wide = get_day_names("wide", locale=self.locale)
@@ -174,14 +180,14 @@ def _context(where: Where) -> dict:
                "weeks": [], "projects": [], "total": 0, "badges": {}, "busy": False, "focus": None}
     if where.view == "month":
         start, end = grid.month_range(where.day.year, where.day.month, first_day)
-        context["title"] = words.month(where.day)
+        context["title"] = words.heading(words.month(where.day))
     elif where.view == "week":
         start = grid.week_start(where.day, first_day)
         end = start + timedelta(days=6)
         context["title"] = _("Week of %(date)s", date=words.full(start))
     else:
         start = end = where.day
-        context["title"] = words.full(where.day)
+        context["title"] = words.heading(words.full(where.day))
     if where.view == "day":
         context["projects"], context["total"] = grid.projects_on(
             where.day, today, where.client, where.staff)
