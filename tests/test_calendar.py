@@ -371,3 +371,20 @@ def test_calendar_index_migration_up_and_down(make_app, tmp_path):
         assert db.session.execute(text("SELECT name FROM projects")).scalar() == "Fair"
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_month_opened_on_a_day_puts_that_day_in_the_tab_order(app, viewer_client):
+    """What the arrow keys past the grid's edge and PageUp/PageDown ask for: the month,
+    with the day they reached as the one focusable day; the URL pushed names the month."""
+    response = viewer_client.get("/calendar?year=2030&month=12&day=7&client=4", htmx=True)
+    focusable = [a.attributes["data-day"] for a in find(response, "a.day-link[tabindex='0']")]
+    assert focusable == ["2030-12-07"]
+    assert response.headers["HX-Push-Url"] == "/calendar?year=2030&month=12&client=4"
+    grid = one(response, "table[data-calendar-grid]")
+    assert grid.attributes["data-calendar-url"] == "/calendar?client=4"
+    week = viewer_client.get("/calendar?view=week&year=2030&month=12&day=7")
+    assert attr(week, "table[data-calendar-grid]", "data-calendar-url") == "/calendar?view=week"
+    # Without a day, the month's first day (or today) as before.
+    plain = viewer_client.get("/calendar?year=2030&month=12")
+    assert [a.attributes["data-day"] for a in find(plain, "a.day-link[tabindex='0']")] \
+        == ["2030-12-01"]

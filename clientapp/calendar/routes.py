@@ -45,6 +45,9 @@ class Where:
     staff: int | None = None
     # Whether the URL named a date (Today's link names none: it is today when opened).
     dated: bool = True
+    # Whether it named a day: a month then puts that day in the tab order (the arrow keys
+    # and PageUp/PageDown open the next month on the day they reach).
+    pointed: bool = False
 
     def args(self, **changes) -> dict:
         new = replace(self, **changes)
@@ -104,6 +107,7 @@ def read_where(args) -> Where:
     if year is None and month is None and day is None:
         return Where(view, today, _filter_id(args, "client"), _filter_id(args, "staff"),
                      dated=False)
+    pointed = day is not None
     year = year or today.year
     month = month or (today.month if year == today.year else 1)
     if day is None:
@@ -111,7 +115,7 @@ def read_where(args) -> Where:
     if day > _calendar.monthrange(year, month)[1]:
         _not_a_date()
     return Where(view, date(year, month, day), _filter_id(args, "client"),
-                 _filter_id(args, "staff"))
+                 _filter_id(args, "staff"), pointed=pointed)
 
 
 def _steps(where: Where) -> tuple[Where | None, Where | None]:
@@ -202,9 +206,10 @@ def _context(where: Where) -> dict:
         context["weeks"] = [days[n:n + 7] for n in range(0, len(days), 7)]
         context["busy"] = any(day.total for day in days)
         # The day in the tab order (arrow keys move from it): in a week the day it was
-        # opened on; in a month today when shown, else its first day.
+        # opened on; in a month the day the URL names, else today when shown, else its
+        # first day.
         shown = {d.date for d in days if d.in_month}
-        context["focus"] = where.day if where.view == "week" \
+        context["focus"] = where.day if where.view == "week" or where.pointed \
             else today if today in shown else min(shown)
     context["staff"] = grid.staff_choices(where.staff)
     # Any active client can be chosen, not only those with a project in view: the first

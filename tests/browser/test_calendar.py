@@ -129,3 +129,53 @@ def test_pick_any_client_in_the_calendar_filter(live_server, signed_in, axe):
     expect(page.get_by_role("link", name="Gala Élysée")).to_be_visible()
     expect(page).to_have_url(
         f"{live_server.url}/calendar?year={later.year}&month={later.month}&client={cafe}")
+
+
+def test_arrows_past_the_edge_and_page_keys_walk_into_other_months(live_server, signed_in,
+                                                                    axe):
+    """ArrowDown on the grid's last row opens the next month on the day reached; PageUp and
+    PageDown move by a month; in a week, an arrow past its end opens the next week."""
+    page = signed_in("viewer")
+    base = live_server.url
+    page.goto(f"{base}/calendar?year=2030&month=11")
+    title = page.locator("#calendar-title")
+    expect(title).to_have_text("November 2030")
+    focused = page.locator("a.day-link:focus")
+
+    page.locator("a[data-day='2030-11-30']").focus()
+    page.keyboard.press("ArrowDown")
+    expect(title).to_have_text("December 2030")
+    expect(focused).to_have_attribute("data-day", "2030-12-07")
+    expect(focused).to_have_attribute("tabindex", "0")
+    expect(page.locator("a.day-link[tabindex='0']")).to_have_count(1)
+    expect(page).to_have_url(f"{base}/calendar?year=2030&month=12")
+
+    page.keyboard.press("PageUp")
+    expect(title).to_have_text("November 2030")
+    expect(focused).to_have_attribute("data-day", "2030-11-07")
+    page.keyboard.press("PageDown")
+    expect(title).to_have_text("December 2030")
+    expect(focused).to_have_attribute("data-day", "2030-12-07")
+    # The first day shown, ArrowLeft: the month before, on that day.
+    first = page.locator("a[data-day]").first
+    first_day = date.fromisoformat(first.get_attribute("data-day"))
+    first.focus()
+    page.keyboard.press("ArrowLeft")
+    before = first_day - timedelta(days=1)
+    expect(title).to_have_text(before.strftime("%B %Y"))
+    expect(focused).to_have_attribute("data-day", before.isoformat())
+    axe(page, "calendar after walking months by keyboard")
+
+    # A week: ArrowRight past its last day opens the next week on the day after.
+    page.goto(f"{base}/calendar?view=week&year=2030&month=11&day=13")
+    start = page.locator("a.day-link[tabindex='0']")
+    expect(start).to_have_attribute("data-day", "2030-11-13")
+    start.focus()
+    column = start.evaluate("a => a.closest('td').cellIndex")
+    for _ in range(7 - column):
+        page.keyboard.press("ArrowRight")
+    reached = date(2030, 11, 13) + timedelta(days=7 - column)
+    expect(focused).to_have_attribute("data-day", reached.isoformat())
+    expect(page).to_have_url(f"{base}/calendar?view=week&year={reached.year}"
+                             f"&month={reached.month}&day={reached.day}")
+    assert focused.evaluate("a => a.closest('td').cellIndex") == 0
