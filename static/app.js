@@ -363,12 +363,24 @@
     form.requestSubmit();
   });
 
+  /* input[data-came-from]: the page this one was opened from (same site only), so that
+     a write that takes this page away can go back there. */
+  function fillCameFrom(root) {
+    var from = document.referrer && new URL(document.referrer);
+    if (!from || from.origin !== window.location.origin) return;
+    root.querySelectorAll("input[data-came-from]").forEach(function (input) {
+      input.value = from.pathname + from.search;
+    });
+  }
+
   document.addEventListener("htmx:load", function (evt) {
     var root = evt.detail.elt.parentNode || document;
+    fillCameFrom(root);
     wireDialogs(root);
     fadeNotices(root);
   });
   document.addEventListener("DOMContentLoaded", function () {
+    fillCameFrom(document);
     settleThread();
     wireDialogs(document);
     fadeNotices(document);

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from babel.dates import format_date, format_skeleton, get_day_names
 from babel.numbers import format_decimal
-from flask import Blueprint, request, url_for
+from flask import Blueprint, get_template_attribute, make_response, redirect, request, url_for
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import pgettext
@@ -19,7 +19,7 @@ from flask_babel import pgettext
 from ..clients.models import Client
 from ..errors import refuse
 from ..extensions import db
-from ..htmx import push_url, render, wants_fragment
+from ..htmx import push_url, render, vary, wants_fragment
 from ..ids import as_id
 from ..projects.forms import client_options
 from . import grid
@@ -27,6 +27,7 @@ from . import grid
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
 PAGE = "calendar/index.html"
+CHIPS = "calendar/_chips.html"
 VIEWS = ("month", "week", "day")
 
 
@@ -217,10 +218,7 @@ def _context(where: Where) -> dict:
     selected = db.session.get(Client, where.client) if where.client is not None else None
     context["clients"] = client_options(
         (request.args.get("client_q") or "").replace("\x00", "")[:200], selected)
-    client_url = url_for("clients.profile", client_id=_SENTINEL).split(str(_SENTINEL))
-    context["client_url"] = lambda ident: str(ident).join(client_url)
-    # The projects feature's page, written as a path (its endpoint lives on its branch).
-    context["project_url"] = lambda ident: f"{request.script_root}/projects/{ident}"
+    context.update(_links())
     return context
 
 
@@ -231,3 +229,26 @@ def month():
     if wants_fragment():
         push_url(response, where.url())
     return response
+
+
+@bp.get("/day-projects")
+def day_projects():
+    """The projects of a day after its first `skip` (the ones its cell shows): what the
+    phone's agenda adds in place of "+N more", where each day lists all its projects."""
+    where = read_where(request.args)
+    if not wants_fragment():
+        return redirect(where.url(view="day"))  # a page: the day's own list
+    skip = _number(request.args, "skip", 0, 500) or 0
+    listed, _total = grid.projects_on(where.day, local_today(), where.client, where.staff)
+    links = _links()
+    chip_list = get_template_attribute(CHIPS, "chip_list")
+    return vary(make_response(chip_list(listed[skip:], links["project_url"],
+                                        links["client_url"])))
+
+
+def _links() -> dict:
+    """The links a chip makes: its project's page and its client's profile."""
+    client_url = url_for("clients.profile", client_id=_SENTINEL).split(str(_SENTINEL))
+    return {"client_url": lambda ident: str(ident).join(client_url),
+            # The projects feature's page, written as a path.
+            "project_url": lambda ident: f"{request.script_root}/projects/{ident}"}
