@@ -8,6 +8,16 @@ from ..factories import add_client, add_staff
 from .conftest import settled
 
 
+def delete_from_its_menu(page, name, axe):
+    """On a project's page: its menu's Delete, the confirmation (axe), Delete."""
+    page.get_by_role("button", name=f"Actions for {name}").click()
+    page.get_by_role("menuitem", name="Delete").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    axe(page, "delete dialog from the project page")
+    dialog.get_by_role("button", name="Delete").click()
+
+
 def test_create_a_project_for_a_client_and_staff_it(live_server, signed_in, axe):
     page = signed_in("manager")
     app = live_server.app
@@ -158,12 +168,7 @@ def test_the_project_page_menu_opens_its_forms_and_dialogs(live_server, signed_i
     expect(page.locator("#project-head")).not_to_contain_text("Archived")
     settled(page)
 
-    page.get_by_role("button", name="Actions for Expo").click()
-    page.get_by_role("menuitem", name="Delete").click()
-    dialog = page.get_by_role("dialog")
-    expect(dialog).to_be_visible()
-    axe(page, "delete dialog from the project page")
-    dialog.get_by_role("button", name="Delete").click()
+    delete_from_its_menu(page, "Expo", axe)
     expect(page).to_have_url(re.compile(rf"/clients/\d+$"))
     assert load_project(app, project_id) is None
 

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from ..factories import add_client, add_project, add_staff, assign_staff
 from .conftest import settled
+from .test_projects_journey import delete_from_its_menu
 
 
 def test_delete_from_a_project_opened_from_the_list_goes_back_to_it(live_server, signed_in,
@@ -21,12 +22,7 @@ def test_delete_from_a_project_opened_from_the_list_goes_back_to_it(live_server,
     page.goto(f"{base}/projects?q=fair")
     page.get_by_role("link", name="Fair two").click()
     expect(page.get_by_role("heading", level=1, name="Fair two")).to_be_visible()
-    page.get_by_role("button", name="Actions for Fair two").click()
-    page.get_by_role("menuitem", name="Delete").click()
-    dialog = page.get_by_role("dialog")
-    expect(dialog).to_be_visible()
-    axe(page, "delete dialog")
-    dialog.get_by_role("button", name="Delete").click()
+    delete_from_its_menu(page, "Fair two", axe)
     expect(page).to_have_url(f"{base}/projects?q=fair")
     expect(page.get_by_role("status")).to_contain_text("“Fair two” deleted.")
     expect(page.get_by_role("link", name="Fair one")).to_be_visible()
