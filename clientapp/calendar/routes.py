@@ -85,18 +85,14 @@ def _number(args, name: str, low: int, high: int) -> int | None:
     return int(raw)
 
 
-def _no_such_filter():
-    refuse(400, _("This calendar address is not valid: a filter names no client or "
-                  "staff member."))
-
-
 def _filter_id(args, name: str) -> int | None:
     raw = args.get(name)
     if raw is None or raw == "":
         return None
     found = as_id(raw)
     if found is None:
-        _no_such_filter()
+        refuse(400, _("This calendar address is not valid: a filter names no client or "
+                      "staff member."))
     return found
 
 
@@ -220,12 +216,6 @@ def _context(where: Where) -> dict:
     # Any active client can be chosen, not only those with a project in view: the first
     # ones by name, narrowed by "Find a client" (the projects list's filter).
     selected = db.session.get(Client, where.client) if where.client is not None else None
-    if (where.client is not None and selected is None) or (
-            where.staff is not None and not any(ident == where.staff
-                                                for ident, _name in context["staff"])):
-        # A bookmark naming a client or staff member deleted since: said, not an empty
-        # calendar under "All clients".
-        _no_such_filter()
     context["clients"] = client_options(
         (request.args.get("client_q") or "").replace("\x00", "")[:200], selected)
     context.update(_links())
