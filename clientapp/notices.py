@@ -21,10 +21,13 @@ class Notice:
     undo_url: str | None = None
     undo_fields: dict = field(default_factory=dict)
     id: str = field(default_factory=lambda: "notice-" + secrets.token_hex(4))
+    # Something to look at after all ("another staff member has this name"): marked as a
+    # warning, and it stays until dismissed.
+    warning: bool = False
 
     def as_dict(self) -> dict:
         return {"text": self.text, "undo_url": self.undo_url, "undo_fields": self.undo_fields,
-                "id": self.id}
+                "id": self.id, "warning": self.warning}
 
 
 def keep(notice: Notice) -> None:

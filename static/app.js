@@ -5,7 +5,7 @@
    - Escape in an inline form cancels it (asking first when something was typed);
    - a swap that removes the focused element hands focus to the region's fallback;
    - "select all" ticks a list's row checkboxes;
-   - the calendar's days are walked with the arrow keys;
+   - the calendar's days are walked with the arrow keys, into other months too;
    - a request that fails without an answer of ours says so in the alert region.
    No inline script or handler anywhere (the CSP forbids them): everything is delegated from
    document, so fragments swapped in later behave the same. */
@@ -266,23 +266,68 @@
   document.addEventListener("htmx:oobAfterSwap", settleThread);
 
   /* Calendar: the arrow keys move between the days' links (one of them is in the tab
-     order: a roving tabindex); Enter follows the link, which opens the day. In the agenda
-     (a phone), where days without projects are hidden, each arrow moves to the next or
-     previous day shown. */
+     order: a roving tabindex); Enter follows the link, which opens the day. An arrow past
+     the grid's edge, and PageUp/PageDown (a month back or on), load the month (or week)
+     that holds the day reached and put focus on it. In the agenda (a phone), where days
+     without projects are hidden, each arrow moves to the next or previous day shown. */
+  var calendarFocus = null;  // the ISO day to focus once the calendar swapped in
+  function isoDay(date) { return date.toISOString().slice(0, 10); }
+  function dayReached(iso, key, step) {
+    var d = new Date(iso + "T00:00:00Z");
+    if (key === "PageUp" || key === "PageDown") {
+      var day = d.getUTCDate();
+      d.setUTCDate(1);
+      d.setUTCMonth(d.getUTCMonth() + (key === "PageDown" ? 1 : -1));
+      var last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+      d.setUTCDate(Math.min(day, last));
+    } else {
+      d.setUTCDate(d.getUTCDate() + step);
+    }
+    return d;
+  }
+  function openCalendarAt(grid, date) {
+    var year = date.getUTCFullYear();
+    if (year < 1900 || year > 2200 || !window.htmx) return false;
+    var url = new URL(grid.getAttribute("data-calendar-url"), window.location.href);
+    url.searchParams.set("year", year);
+    url.searchParams.set("month", date.getUTCMonth() + 1);
+    url.searchParams.set("day", date.getUTCDate());
+    calendarFocus = isoDay(date);
+    window.htmx.ajax("GET", url.pathname + url.search, {target: "#calendar", swap: "outerHTML"});
+    return true;
+  }
   document.addEventListener("keydown", function (evt) {
     var day = evt.target.closest && evt.target.closest("[data-calendar-grid] a[data-day]");
-    var step = {ArrowLeft: -1, ArrowRight: 1, ArrowUp: -7, ArrowDown: 7}[evt.key];
-    if (!day || !step || evt.altKey || evt.ctrlKey || evt.metaKey) return;
-    var days = Array.prototype.slice.call(
-      day.closest("[data-calendar-grid]").querySelectorAll("a[data-day]"));
+    var key = evt.key;
+    var step = {ArrowLeft: -1, ArrowRight: 1, ArrowUp: -7, ArrowDown: 7}[key];
+    var paging = key === "PageUp" || key === "PageDown";
+    if (!day || !(step || paging) || evt.altKey || evt.ctrlKey || evt.metaKey) return;
+    var grid = day.closest("[data-calendar-grid]");
+    var days = Array.prototype.slice.call(grid.querySelectorAll("a[data-day]"));
     var shown = days.filter(function (d) { return d.getClientRects().length; });
-    if (shown.length < days.length) { days = shown; step = step > 0 ? 1 : -1; }
-    var next = days[days.indexOf(day) + step];
-    if (!next) return;
-    evt.preventDefault();
-    day.tabIndex = -1;
-    next.tabIndex = 0;
-    next.focus();
+    var agenda = shown.length < days.length;
+    if (agenda && step) { days = shown; step = step > 0 ? 1 : -1; }
+    var next = step ? days[days.indexOf(day) + step] : null;
+    if (next) {
+      evt.preventDefault();
+      day.tabIndex = -1;
+      next.tabIndex = 0;
+      next.focus();
+      return;
+    }
+    if (agenda && !paging) return;
+    if (openCalendarAt(grid, dayReached(day.getAttribute("data-day"), key, step))) {
+      evt.preventDefault();
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    if (!calendarFocus || !evt.detail.elt || evt.detail.elt.id !== "calendar") return;
+    var target = evt.detail.elt.querySelector("a[data-day='" + calendarFocus + "']");
+    calendarFocus = null;
+    if (!target || !target.getClientRects().length) return;
+    evt.detail.elt.querySelectorAll("a[data-day][tabindex='0']").forEach(function (d) { d.tabIndex = -1; });
+    target.tabIndex = 0;
+    target.focus();
   });
 
   // Documents: an upload shows its progress on the form's <progress>; files dropped onto
@@ -318,12 +363,24 @@
     form.requestSubmit();
   });
 
+  /* input[data-came-from]: the page this one was opened from (same site only), so that
+     a write that takes this page away can go back there. */
+  function fillCameFrom(root) {
+    var from = document.referrer && new URL(document.referrer);
+    if (!from || from.origin !== window.location.origin) return;
+    root.querySelectorAll("input[data-came-from]").forEach(function (input) {
+      input.value = from.pathname + from.search;
+    });
+  }
+
   document.addEventListener("htmx:load", function (evt) {
     var root = evt.detail.elt.parentNode || document;
+    fillCameFrom(root);
     wireDialogs(root);
     fadeNotices(root);
   });
   document.addEventListener("DOMContentLoaded", function () {
+    fillCameFrom(document);
     settleThread();
     wireDialogs(document);
     fadeNotices(document);

@@ -92,7 +92,7 @@ def test_weeks_start_on_monday_in_french(app, admin_client):
     page = admin_client.get("/calendar?year=2028&month=3")
     headers = [h.css_first(".visually-hidden").text() for h in find(page, "thead th")]
     assert headers == ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-    assert one(page, "#calendar-title").text() == "mars 2028"
+    assert one(page, "#calendar-title").text() == "Mars 2028"
     # March 2028 starts on a Wednesday: Monday 28 and Tuesday 29 February come first.
     assert grid_days(page)[:3] == ["28", "29", "1"]
     assert texts(page, "#calendar-previous, #calendar-today, #calendar-next") == \
@@ -285,6 +285,32 @@ def test_filters_by_client_and_staff_member(app, admin_client):
     assert admin_client.get("/calendar?staff=2147483648").status_code == 400
 
 
+def test_client_filter_offers_any_active_client_and_finds_them(app, admin_client):
+    acme = add_client(app, name="Acme")
+    add_client(app, name="Café Élysée")  # no project this month: still offered
+    gone = add_client(app, name="Gone Corp")
+    add_project(app, "Acme show", date(2028, 4, 5), client_id=acme)
+    add_project(app, "Gone show", date(2028, 4, 6), client_id=gone)
+    with app.app_context():
+        db.session.get(Client, gone).archived_at = datetime.now(timezone.utc)
+        db.session.commit()
+    page = admin_client.get("/calendar?year=2028&month=4")
+    assert texts(page, "#calendar-client option") == ["All clients", "Acme", "Café Élysée"]
+    assert attr(page, "#calendar-client-find", "name") == "client_q"
+    # The same "Find a client" as the projects list: its options, for what is typed.
+    find_url = attr(page, "#calendar-client-find", "hx-get")
+    found = admin_client.get(find_url + "&client_q=elysee&client=", htmx=True)
+    assert texts(found, "option") == ["All clients", "Café Élysée"]
+    # Without JavaScript "Find a client" goes with the form (Show): the choices narrow.
+    narrowed = admin_client.get("/calendar?year=2028&month=4&client_q=acm")
+    assert texts(narrowed, "#calendar-client option") == ["All clients", "Acme"]
+    # An archived client named in the URL stays selected (and its projects shown).
+    chosen = admin_client.get(f"/calendar?year=2028&month=4&client={gone}", htmx=True)
+    assert texts(chosen, "#calendar-client option[selected]") == ["Gone Corp (Archived)"]
+    assert chip_names(day_cell(chosen, date(2028, 4, 6))) == ["Gone show"]
+    assert not chip_names(day_cell(chosen, date(2028, 4, 5)))
+
+
 @pytest.mark.parametrize("query", [
     "month=13", "month=0", "month=-1", "year=99999", "year=1899", "year=2201", "year=abc",
     "month=x&year=2028", "year=2028&month=2&day=30", "year=2028&month=4&day=31",
@@ -338,10 +364,27 @@ def test_calendar_index_migration_up_and_down(make_app, tmp_path):
         assert "ix_projects_calendar" in indexes()
         from clientapp.calendar import grid
 
-        days, _clients = grid.days_between(date(2028, 6, 1), date(2028, 6, 7))
+        days = grid.days_between(date(2028, 6, 1), date(2028, 6, 7))
         assert [d.total for d in days] == [1, 1, 1, 0, 0, 0, 0]
         downgrade(revision="0010")
         assert "ix_projects_calendar" not in indexes()
         assert db.session.execute(text("SELECT name FROM projects")).scalar() == "Fair"
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_month_opened_on_a_day_puts_that_day_in_the_tab_order(app, viewer_client):
+    """What the arrow keys past the grid's edge and PageUp/PageDown ask for: the month,
+    with the day they reached as the one focusable day; the URL pushed names the month."""
+    response = viewer_client.get("/calendar?year=2030&month=12&day=7&client=4", htmx=True)
+    focusable = [a.attributes["data-day"] for a in find(response, "a.day-link[tabindex='0']")]
+    assert focusable == ["2030-12-07"]
+    assert response.headers["HX-Push-Url"] == "/calendar?year=2030&month=12&client=4"
+    grid = one(response, "table[data-calendar-grid]")
+    assert grid.attributes["data-calendar-url"] == "/calendar?client=4"
+    week = viewer_client.get("/calendar?view=week&year=2030&month=12&day=7")
+    assert attr(week, "table[data-calendar-grid]", "data-calendar-url") == "/calendar?view=week"
+    # Without a day, the month's first day (or today) as before.
+    plain = viewer_client.get("/calendar?year=2030&month=12")
+    assert [a.attributes["data-day"] for a in find(plain, "a.day-link[tabindex='0']")] \
+        == ["2030-12-01"]

@@ -88,6 +88,14 @@ def reference_search_key(text):
     return " ".join(re.sub(r"[\W_]+", " ", reference_fold(text)).split())
 
 
+def reference_search_lines(text):
+    """A field's lines of search_text by their definition: its words, then its words that
+    hold an apostrophe written without it ("L'Église" also as "leglise")."""
+    joined = [re.sub("['\u2018\u2019\u02bc\uff07]", "", word) for word in
+              re.findall("\\w+(?:['\u2018\u2019\u02bc\uff07]\\w+)+", text or "")]
+    return [reference_search_key(text or ""), reference_search_key(" ".join(joined))]
+
+
 def reference_match_key(name):
     words = re.findall(r"[0-9a-z]+", reference_fold(name).replace("&", " and "))
     while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
@@ -103,7 +111,8 @@ def test_bulk_keys_equal_the_models_own(app, name, code, address, email):
         reference_fold(name)[:200],
         code.strip().casefold()[:50] if code and code.strip() else None,
         reference_match_key(name)[:200],
-        "\n".join(filter(None, (reference_search_key(p) for p in (name, code, address, email)))),
+        "\n".join(line for p in (name, code, address, email)
+                  for line in reference_search_lines(p) if line),
     )
     assert client_keys(name, code, address, email) == expected
     assert (client.name_key, client.code_key, client.match_key, client.search_text) == expected

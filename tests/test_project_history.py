@@ -45,6 +45,9 @@ def test_history_pages_past_twenty(app, admin_client):
     second = admin_client.get(f"/clients/{client_id}/projects?page=2", htmx=True)
     assert_fragment(second, "client-projects")
     assert texts(second, "#client-projects tbody th a") == ["P05", "P04", "P03", "P02", "P01"]
+    # Next is gone from page 2: focus goes to the section's heading (app.js), not <body>.
+    heading = one(second, "#client-projects [data-focus-fallback]")
+    assert heading.tag == "h2" and heading.attributes["tabindex"] == "-1"
 
 
 def test_new_project_from_the_history_preselects_the_client(app, manager_client):

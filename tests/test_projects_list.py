@@ -182,3 +182,12 @@ def test_client_filter_search_works_without_javascript(app, viewer_client):
     response = viewer_client.get("/projects?client_q=glob")
     assert [o.text() for o in find(response, "#client-filter option")] == ["All clients", "Globex"]
     assert attr(response, "#client-filter-find", "value") == "glob"
+
+
+def test_a_long_location_is_one_cut_line_with_its_full_text_as_title(app, viewer_client):
+    place = "Salle Pleyel, 252 rue du Faubourg Saint-Honoré, 75008 Paris\nentrée des artistes"
+    add_project(app, None, name="Gala", location=place)
+    page = viewer_client.get("/projects")
+    cell = one(page, "table.project-table tbody td.address-col .one-line")
+    assert cell.attributes["title"] == place
+    assert cell.text() == place

@@ -11,6 +11,7 @@ from clientapp.db import search
 from clientapp.extensions import db
 
 from .factories import add_client
+from .html import find
 
 
 def searchable_tables():
@@ -88,8 +89,74 @@ def test_a_short_word_narrows_what_the_index_found(app):
 
 def test_search_keys_are_one_line_per_field():
     assert search.search_text("Acme, Inc.", "AB-1", "1 rue de l'Église\nParis", None) \
-        == "acme inc\nab 1\n1 rue de l eglise paris"
+        == "acme inc\nab 1\n1 rue de l eglise paris\nleglise"
     assert search.words("  Côte-d’Azur  côte ") == ["cote", "d", "azur"]
+
+
+@pytest.mark.parametrize("typed", ["loreal", "l'oreal", "l’oréal", "l oreal", "oreal",
+                                   "LOREAL evenements", "evenements loreal"])
+def test_a_word_with_an_apostrophe_is_found_joined_or_split(app, admin_client, typed):
+    """Clients and projects: "loreal" finds "L'Oréal Événements" as "l'oreal" does."""
+    from .factories import add_project
+
+    wanted = add_client(app, name="L’Oréal Événements")
+    add_client(app, name="Oreo Loisirs")
+    project = add_project(app, None, name="Salon L'Oréal")
+    add_project(app, None, name="Salon Oreo")
+    clients = admin_client.get("/clients", query_string={"q": typed})
+    assert [a.attributes["href"] for a in find(clients, "tbody th a")] == [f"/clients/{wanted}"]
+    if "evenements" not in typed:
+        projects = admin_client.get("/projects", query_string={"q": typed})
+        assert [a.attributes["href"] for a in find(projects, "tbody th a")] \
+            == [f"/projects/{project}"]
+
+
+def test_migration_0016_writes_joined_words_for_every_searchable_table(make_app, tmp_path):
+    """Rows written before 0016 (no joined words) are found by "loreal" after it: clients
+    (their contacts' words too), projects (their client's name too) and staff; the FTS
+    index follows; rows without an apostrophe are left as they were."""
+    assert set(search.SEARCHABLE) == {"clients", "projects", "staff"}
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/m16.sqlite3")
+    with app.app_context():
+        upgrade(revision="0015")
+        now = "'2026-01-01', '2026-01-01', 1"
+        db.session.execute(text(
+            "INSERT INTO clients (id, type, name, name_key, match_key, search_text, "
+            f"created_at, updated_at, version) VALUES (4, 'company', 'L''Oréal', 'l''oreal', "
+            f"'l oreal', 'l oreal', {now}), (5, 'company', 'Acme', 'acme', 'acme', 'acme', "
+            f"{now})"))
+        db.session.execute(text(
+            "INSERT INTO contacts (id, client_id, first_name, last_name, is_primary, "
+            f"created_at, updated_at, version) VALUES (1, 5, 'Sean', 'O''Neill', 1, {now})"))
+        db.session.execute(text("UPDATE clients SET contact_words = 'sean\no neill', "
+                                "search_text = 'acme\nsean o neill' WHERE id = 5"))
+        db.session.execute(text(
+            "INSERT INTO projects (id, name, client_id, name_key, search_text, created_at, "
+            f"updated_at, version) VALUES (6, 'Gala', 4, 'gala', 'gala\nl oreal', {now})"))
+        db.session.execute(text(
+            "INSERT INTO staff (id, name, active, name_key, search_text, created_at, "
+            f"updated_at, version) VALUES (7, 'Zoé D’Arc', 1, 'zoe d''arc', 'zoe d arc', {now})"))
+        db.session.commit()
+        upgrade(revision="0016")
+
+        def found(table, word):
+            return db.session.execute(text(
+                f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :w ORDER BY rowid"),
+                {"w": f'"{word}"'}).scalars().all()
+
+        assert found("clients", "loreal") == [4] and found("clients", "oneill") == [5]
+        assert found("projects", "loreal") == [6] and found("staff", "darc") == [7]
+        assert found("clients", "oreal") == [4]
+        assert db.session.execute(text("SELECT contact_words, version FROM clients WHERE id = 5")
+                                  ).one() == ("sean\no neill\noneill", 1)
+        triggers = set(db.session.execute(text(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
+        for index in search.SEARCHABLE.values():
+            assert set(index.triggers) <= triggers
+        downgrade(revision="0015")
+        assert found("clients", "loreal") == [4]
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_migration_0004_keeps_clients_and_their_import(make_app, tmp_path):

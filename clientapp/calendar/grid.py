@@ -17,7 +17,6 @@ from ..clients.models import Client
 from ..extensions import db
 from ..projects.models import Assignment, Project
 from ..staff.models import StaffMember
-from ..text import fold
 
 YEAR_MIN, YEAR_MAX = 1900, 2200
 # Chips a day shows before "+N more": a month's cell is small, a week's column tall.
@@ -105,11 +104,9 @@ def _order():
 
 
 def days_between(first: date, last: date, in_month=None, limit: int = 3, client_id=None,
-                 staff_id=None) -> tuple[list[Day], list]:
+                 staff_id=None) -> list[Day]:
     """Every day from `first` to `last`, each with its first `limit` projects (by start,
-    start time, name) and how many it has in all; and the clients of those projects (the
-    client filter's choices). One query: the client filter is applied here, so the choices
-    stay those of the days shown."""
+    start time, name) and how many it has in all. One query."""
     days = [Day(first + timedelta(days=n)) for n in range((last - first).days + 1)]
     if in_month is not None:
         for day in days:
@@ -119,15 +116,10 @@ def days_between(first: date, last: date, in_month=None, limit: int = 3, client_
         select(Project.id, Project.name, Project.start_date, Project.end_date,
                Project.client_id, Client.name)
         .outerjoin(Client, Client.id == Project.client_id)
-        .where(*_overlapping(first, last, staff_id=staff_id))
+        .where(*_overlapping(first, last, client_id, staff_id))
         .order_by(*_order())).all()
-    clients = {}
     for row in rows:
         project_id, name, start, end, client, client_name = row
-        if client is not None:
-            clients[client] = client_name
-        if client_id is not None and client != client_id:
-            continue
         chip = None
         for day in days[max((start - first).days, 0):((end or start) - first).days + 1]:
             day.total += 1
@@ -135,8 +127,7 @@ def days_between(first: date, last: date, in_month=None, limit: int = 3, client_
                 if chip is None:
                     chip = Chip(project_id, name, client, client_name)
                 day.chips.append(chip)
-    choices = sorted(clients.items(), key=lambda item: (fold(item[1]), item[0]))
-    return days, _with_selected(choices, client_id, Client)
+    return days
 
 
 @dataclass(frozen=True)
@@ -172,16 +163,6 @@ class _Dates:
     start_date: date
     end_date: date | None
     archived_at: None = None
-
-
-def clients_between(first: date, last: date, selected: int | None, limit: int = 1000):
-    """The clients of the projects from `first` to `last` (the client filter's choices),
-    and the selected one whatever it is."""
-    query = (select(Client.id, Client.name).where(
-        Client.id.in_(select(Project.client_id).where(*_overlapping(first, last))))
-        .order_by(Client.name_key, Client.id).limit(limit))
-    found = [tuple(row) for row in db.session.execute(query)]
-    return _with_selected(found, selected, Client)
 
 
 def staff_choices(selected: int | None, limit: int = 1000):

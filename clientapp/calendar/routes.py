@@ -11,19 +11,23 @@ from datetime import date, datetime, timedelta
 
 from babel.dates import format_date, format_skeleton, get_day_names
 from babel.numbers import format_decimal
-from flask import Blueprint, request, url_for
+from flask import Blueprint, get_template_attribute, make_response, redirect, request, url_for
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import pgettext
 
+from ..clients.models import Client
 from ..errors import refuse
-from ..htmx import push_url, render, wants_fragment
+from ..extensions import db
+from ..htmx import push_url, render, vary, wants_fragment
 from ..ids import as_id
+from ..projects.forms import client_options
 from . import grid
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
 PAGE = "calendar/index.html"
+CHIPS = "calendar/_chips.html"
 VIEWS = ("month", "week", "day")
 
 
@@ -42,6 +46,9 @@ class Where:
     staff: int | None = None
     # Whether the URL named a date (Today's link names none: it is today when opened).
     dated: bool = True
+    # Whether it named a day: a month then puts that day in the tab order (the arrow keys
+    # and PageUp/PageDown open the next month on the day they reach).
+    pointed: bool = False
 
     def args(self, **changes) -> dict:
         new = replace(self, **changes)
@@ -101,6 +108,7 @@ def read_where(args) -> Where:
     if year is None and month is None and day is None:
         return Where(view, today, _filter_id(args, "client"), _filter_id(args, "staff"),
                      dated=False)
+    pointed = day is not None
     year = year or today.year
     month = month or (today.month if year == today.year else 1)
     if day is None:
@@ -108,7 +116,7 @@ def read_where(args) -> Where:
     if day > _calendar.monthrange(year, month)[1]:
         _not_a_date()
     return Where(view, date(year, month, day), _filter_id(args, "client"),
-                 _filter_id(args, "staff"))
+                 _filter_id(args, "staff"), pointed=pointed)
 
 
 def _steps(where: Where) -> tuple[Where | None, Where | None]:
@@ -151,6 +159,12 @@ class Words:
     def month(self, day: date) -> str:
         return format_skeleton("yMMMM", day, locale=self.locale)
 
+    @staticmethod
+    def heading(text: str) -> str:
+        """`text` as a heading starts: with a capital ("décembre 2026" -> "Décembre 2026";
+        Babel gives French months and weekdays in lower case, as in running text)."""
+        return text[:1].upper() + text[1:]
+
     def weekdays(self, first: int) -> list[tuple[str, str]]:
         """(full name, short name) of each weekday, from the locale's first."""
         wide = get_day_names("wide", locale=self.locale)
@@ -171,14 +185,14 @@ def _context(where: Where) -> dict:
                "weeks": [], "projects": [], "total": 0, "badges": {}, "busy": False, "focus": None}
     if where.view == "month":
         start, end = grid.month_range(where.day.year, where.day.month, first_day)
-        context["title"] = words.month(where.day)
+        context["title"] = words.heading(words.month(where.day))
     elif where.view == "week":
         start = grid.week_start(where.day, first_day)
         end = start + timedelta(days=6)
         context["title"] = _("Week of %(date)s", date=words.full(start))
     else:
         start = end = where.day
-        context["title"] = words.full(where.day)
+        context["title"] = words.heading(words.full(where.day))
     if where.view == "day":
         context["projects"], context["total"] = grid.projects_on(
             where.day, today, where.client, where.staff)
@@ -186,23 +200,25 @@ def _context(where: Where) -> dict:
             "upcoming": ("badge-info", pgettext("project status", "Upcoming")),
             "ongoing": ("badge-ok", pgettext("project status", "Ongoing")),
             "past": ("", pgettext("project status", "Past"))}
-        context["clients"] = grid.clients_between(start, end, where.client)
     else:
-        days, context["clients"] = grid.days_between(
+        days = grid.days_between(
             start, end, where.day.month if where.view == "month" else None,
             grid.CHIPS_PER_DAY[where.view], where.client, where.staff)
         context["weeks"] = [days[n:n + 7] for n in range(0, len(days), 7)]
         context["busy"] = any(day.total for day in days)
         # The day in the tab order (arrow keys move from it): in a week the day it was
-        # opened on; in a month today when shown, else its first day.
+        # opened on; in a month the day the URL names, else today when shown, else its
+        # first day.
         shown = {d.date for d in days if d.in_month}
-        context["focus"] = where.day if where.view == "week" \
+        context["focus"] = where.day if where.view == "week" or where.pointed \
             else today if today in shown else min(shown)
     context["staff"] = grid.staff_choices(where.staff)
-    client_url = url_for("clients.profile", client_id=_SENTINEL).split(str(_SENTINEL))
-    context["client_url"] = lambda ident: str(ident).join(client_url)
-    # The projects feature's page, written as a path (its endpoint lives on its branch).
-    context["project_url"] = lambda ident: f"{request.script_root}/projects/{ident}"
+    # Any active client can be chosen, not only those with a project in view: the first
+    # ones by name, narrowed by "Find a client" (the projects list's filter).
+    selected = db.session.get(Client, where.client) if where.client is not None else None
+    context["clients"] = client_options(
+        (request.args.get("client_q") or "").replace("\x00", "")[:200], selected)
+    context.update(_links())
     return context
 
 
@@ -213,3 +229,26 @@ def month():
     if wants_fragment():
         push_url(response, where.url())
     return response
+
+
+@bp.get("/day-projects")
+def day_projects():
+    """The projects of a day after its first `skip` (the ones its cell shows): what the
+    phone's agenda adds in place of "+N more", where each day lists all its projects."""
+    where = read_where(request.args)
+    if not wants_fragment():
+        return redirect(where.url(view="day"))  # a page: the day's own list
+    skip = _number(request.args, "skip", 0, 500) or 0
+    listed, _total = grid.projects_on(where.day, local_today(), where.client, where.staff)
+    links = _links()
+    chip_list = get_template_attribute(CHIPS, "chip_list")
+    return vary(make_response(chip_list(listed[skip:], links["project_url"],
+                                        links["client_url"])))
+
+
+def _links() -> dict:
+    """The links a chip makes: its project's page and its client's profile."""
+    client_url = url_for("clients.profile", client_id=_SENTINEL).split(str(_SENTINEL))
+    return {"client_url": lambda ident: str(ident).join(client_url),
+            # The projects feature's page, written as a path.
+            "project_url": lambda ident: f"{request.script_root}/projects/{ident}"}

@@ -5,7 +5,8 @@ A searchable table has a `search_text` column: its searchable fields, each reduc
 search_key() (no case, no accents, ligatures spelt out, punctuation as spaces), one per
 line. A search is cut into words reduced the same way; a row matches when its text holds
 every word, anywhere and in any order: "fetes generale" finds "Société Générale des Fêtes",
-"cote d azur" finds "Côte d'Azur".
+"cote d azur" finds "Côte d'Azur". A word with an apostrophe is also kept joined ("loreal"
+finds "L'Oréal").
 
 - SQLite: an FTS5 trigram index `<table>_fts` over search_text (external content: it keeps
   only the index), kept in step by three triggers. A word of three characters or more goes
@@ -44,9 +45,33 @@ def search_key(value: str | None) -> str:
     return " ".join(_NOT_WORD.sub(" ", folded).split())
 
 
+# A word with an apostrophe inside ("L'Oréal", "aujourd’hui"): typed with it, with a space
+# or without it. search_key() splits it ("l oreal"); search_text() adds it joined too.
+_ELIDED = re.compile(r"\w+(?:['\u2018\u2019\u02bc\uff07]\w+)+")
+_APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc\uff07]")
+
+
+def joined_words(value: str | None) -> str:
+    """The words of `value` that hold an apostrophe, without it and reduced like the rest:
+    "L'Oréal Événements" -> "loreal"; "" when there is none."""
+    if not value or not _APOSTROPHES.search(value):
+        return ""
+    return search_key(" ".join(_APOSTROPHES.sub("", word) for word in _ELIDED.findall(value)))
+
+
 def search_text(*values) -> str:
-    """The search_text of a row whose searchable fields are `values`."""
-    return "\n".join(key for key in map(search_key, values) if key)
+    """The search_text of a row whose searchable fields are `values`: each one's words, and
+    its words with an apostrophe also written without it (so "loreal", "l'oreal", "l oreal"
+    and "oreal" all find "L'Oréal")."""
+    keys = []
+    for value in values:
+        key = search_key(value)
+        if key:
+            keys.append(key)
+            joined = joined_words(value)
+            if joined:
+                keys.append(joined)
+    return "\n".join(keys)
 
 
 def words(query: str | None) -> list[str]:

@@ -136,7 +136,7 @@ class _Checked:
         if start is not None and end is not None and end < start:
             self.end_date.errors.append(_("The end date must be on or after the start date."))
         if values["start_time"] is not None and start is None and not self.start_date.errors:
-            self.start_date.errors.append(_("Enter the start date of this start time."))
+            self.start_date.errors.append(_("Enter a start date for this start time."))
         if values["end_time"] is not None and start is None and not self.start_date.errors:
             self.start_date.errors.append(_("Enter the start date too."))
         one_day = start is not None and (end is None or end == start)

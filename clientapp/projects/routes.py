@@ -120,8 +120,8 @@ def list_projects():
 
 # --- New project (and Duplicate, and a client's "New project") ------------------------------
 
-def _form_page(form, status: int = 200, source=None):
-    return render(FORM, "project_form", status=status, form=form, source=source,
+def _form_page(form, status: int = 200, source=None, note=None):
+    return render(FORM, "project_form", status=status, form=form, source=source, note=note,
                   options=client_options(None, form.client_choice()))
 
 
@@ -140,12 +140,24 @@ def new_project():
                 data[name] = ""
             if source.client is not None and source.client.archived_at is not None:
                 data["client"] = ""
+        # Why a client asked for is not chosen (archived, or gone), said above the form.
+        note = None
+        if source is not None and source.client is not None and not data.get("client"):
+            note = _("“%(name)s” is archived, so the copy has no client: choose an active "
+                     "client, or unarchive it first.", name=source.client.name)
         client_id = as_id(request.args.get("client"))
-        if client_id is not None:
-            client = db.session.get(Client, client_id)
-            if client is not None and client.archived_at is None:
+        if request.args.get("client"):
+            client = db.session.get(Client, client_id) if client_id is not None else None
+            if client is None:
+                note = _("The client asked for does not exist (it may have been deleted): "
+                         "choose one below.")
+            elif client.archived_at is not None:
+                note = _("“%(name)s” is archived, so it is not chosen: choose an active "
+                         "client, or unarchive it first.", name=client.name)
+            else:
                 data["client"] = str(client.id)
-        return _form_page(ProjectForm(formdata=None, data=data), source=source)
+                note = None
+        return _form_page(ProjectForm(formdata=None, data=data), source=source, note=note)
     form = ProjectForm()
     if not form.validate():
         db.session.rollback()
@@ -224,8 +236,13 @@ def delete_project(project_id: int):
     notice = Notice(_("“%(name)s” deleted.", name=name))
     back = local_path(request.form.get("next")) or ""
     if not back or back.split("?")[0] == url_for("projects.project_page", project_id=project_id):
-        # Deleted from its own page, which is gone: on to its client, or the list.
+        # Deleted from its own page, which is gone: back to the projects list when the page
+        # was opened from it (as it was: its search, filters, page), else on to its client,
+        # or the list.
         keep(notice)
+        came_from = local_path(request.form.get("came_from")) or ""
+        if came_from.split("?")[0] == url_for("projects.list_projects"):
+            return redirect_htmx(came_from)
         return redirect_htmx(url_for("clients.profile", client_id=client_id) if client_id
                              else url_for("projects.list_projects"))
     return after_write(notice, back, trigger=CHANGED, close_dialog=True)

@@ -7,6 +7,7 @@ the reader's: a project is ongoing for everyone at once. today() is the one plac
 decides it; the list's tabs, the badges and the dashboard all ask it.
 """
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -330,13 +331,33 @@ def refresh_project_search(conn, names: dict) -> None:
 
 # --- Staffing ---------------------------------------------------------------------------------
 
-def active_staff(exclude_project: Project | None = None) -> list[StaffMember]:
+class StaffChoice(NamedTuple):
+    """A staff member as the Add staff picker offers them: `role` is what the option shows
+    in brackets after the name: their role, and for two people of the same name their email
+    (or phone) too, so that namesakes can be told apart."""
+
+    id: int
+    name: str
+    role: str | None
+
+
+def active_staff(exclude_project: Project | None = None) -> list[StaffChoice]:
     """The active staff members, by name; those already on `exclude_project` left out."""
-    query = select(StaffMember).where(StaffMember.active.is_(True))
+    query = select(StaffMember.id, StaffMember.name, StaffMember.name_key, StaffMember.role,
+                   StaffMember.email, StaffMember.phone).where(StaffMember.active.is_(True))
     if exclude_project is not None:
         query = query.where(StaffMember.id.not_in(
             select(Assignment.staff_id).where(Assignment.project_id == exclude_project.id)))
-    return db.session.scalars(query.order_by(StaffMember.name_key, StaffMember.id)).all()
+    rows = db.session.execute(query.order_by(StaffMember.name_key, StaffMember.id)).all()
+    keys = [row.name_key for row in rows]
+    choices = []
+    for n, row in enumerate(rows):
+        namesake = (n > 0 and keys[n - 1] == row.name_key) \
+            or (n + 1 < len(rows) and keys[n + 1] == row.name_key)
+        details = [row.role] + ([row.email or row.phone] if namesake else [])
+        choices.append(StaffChoice(row.id, row.name,
+                                   ", ".join(d for d in details if d) or None))
+    return choices
 
 
 class Excluded(Exception):

@@ -2,6 +2,7 @@
 in place, their projects), Deactivate and Reactivate."""
 from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext, pgettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -12,6 +13,7 @@ from ..extensions import db
 from ..htmx import push_url, redirect_htmx, render, wants_fragment
 from ..notices import Notice, after_write, keep
 from ..projects.models import Assignment, Project
+from ..projects import services as project_services
 from ..projects.services import newest_projects
 from ..security import local_path, role_required
 from . import services
@@ -67,9 +69,17 @@ def add_staff():
     form = StaffForm()
     if not form.validate():
         return _add_form(form, 422)
-    member = services.create_staff(form.values())
+    values = form.values()
+    alike = services.namesakes(values["name"], values["email"])
+    member = services.create_staff(values)
     db.session.commit()
-    keep(Notice(_("Staff member “%(name)s” added.", name=member.name)))
+    text = _("Staff member “%(name)s” added.", name=member.name)
+    if alike:
+        # Added all the same (two people may share a name), but said: it may be a double.
+        text += " " + _("Already in the directory with the same name or email: %(list)s. "
+                        "If it is the same person, deactivate one of them.",
+                        list=", ".join(describe(other) for other in alike))
+    keep(Notice(text, warning=bool(alike)))
     return redirect_htmx(url_for("staff.profile", staff_id=member.id))
 
 
@@ -148,8 +158,15 @@ def _back_path(member) -> str:
     return local_path(request.form.get("next")) or url_for("staff.profile", staff_id=member.id)
 
 
+def describe(member: StaffMember) -> str:
+    """A staff member as a list of look-alikes names them: name (role, email)."""
+    details = ", ".join(value for value in (member.role, member.email) if value)
+    return f"{member.name} ({details})" if details else member.name
+
+
 def _set_active(staff_id: int, active: bool):
-    """Deactivate (with Undo) or reactivate; no notice when nothing changed."""
+    """Deactivate (with Undo; a warning when they still work projects to come) or
+    reactivate; no notice when nothing changed."""
     member = get_staff(staff_id)
     changed = services.set_active(member, active)
     db.session.commit()
@@ -157,8 +174,21 @@ def _set_active(staff_id: int, active: bool):
     if changed and active:
         notice = Notice(_("“%(name)s” is active again.", name=member.name))
     elif changed:
-        notice = Notice(_("“%(name)s” deactivated.", name=member.name),
-                        undo_url=url_for("staff.reactivate", staff_id=member.id))
+        projects, total = services.upcoming_projects(member, project_services.today())
+        text = _("“%(name)s” deactivated.", name=member.name)
+        if total:
+            names = ", ".join(pgettext("quoted name", "“%(name)s”", name=project.name)
+                              for project in projects)
+            if total > len(projects):
+                extra = total - len(projects)
+                names += " " + ngettext("and %(num)s more", "and %(num)s more", extra)
+            text += " " + ngettext(
+                "They stay on %(num)s project to come: %(list)s. Remove them from it if "
+                "they will not work it.",
+                "They stay on %(num)s projects to come: %(list)s. Remove them from those "
+                "they will not work.", total, list=names)
+        notice = Notice(text, undo_url=url_for("staff.reactivate", staff_id=member.id),
+                        warning=bool(total))
     return after_write(notice, _back_path(member), trigger=CHANGED)
 
 

@@ -1,12 +1,13 @@
 """Staff queries and writes. Writes flush and record their event; the route commits."""
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..activity import record
 from ..db import search
 from ..extensions import db
 from ..listing import Filter, Listing, Sort
-from .models import StaffMember
+from ..text import fold
+from .models import NAME_MAX, StaffMember
 
 STAFF = Listing(
     endpoint="staff.list_staff",
@@ -71,3 +72,32 @@ def set_active(member: StaffMember, active: bool) -> bool:
                staff_id=member.id, name=member.name)
         return True
     raise StaleDataError("the staff member kept changing")
+
+
+def namesakes(name: str | None, email: str | None, exclude_id: int | None = None) -> list:
+    """The other staff members with this name (accents and case aside) or this email (case
+    aside), by name: a new one like them is added all the same, with a word about them."""
+    clauses = [StaffMember.name_key == fold(name)[:NAME_MAX]] if name else []
+    if email:
+        clauses.append(func.lower(StaffMember.email) == email.strip().lower())
+    if not clauses:
+        return []
+    query = select(StaffMember).where(or_(*clauses))
+    if exclude_id is not None:
+        query = query.where(StaffMember.id != exclude_id)
+    return db.session.scalars(query.order_by(StaffMember.name_key, StaffMember.id)
+                              .limit(5)).all()
+
+
+def upcoming_projects(member: StaffMember, day, limit: int = 5) -> tuple[list, int]:
+    """(the first `limit` projects `member` works that have not ended by `day`, by start;
+    how many in all): what deactivating them leaves staffed."""
+    from ..projects.models import Assignment, Project
+
+    query = (select(Project).join(Assignment, Assignment.project_id == Project.id)
+             .where(Assignment.staff_id == member.id, Project.archived_at.is_(None),
+                    or_(Project.start_date.is_(None),  # no dates yet: upcoming
+                        func.coalesce(Project.end_date, Project.start_date) >= day)))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    found = db.session.scalars(query.order_by(Project.start_date.asc().nulls_last(), Project.id).limit(limit)).all()
+    return found, total

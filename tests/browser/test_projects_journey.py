@@ -8,6 +8,16 @@ from ..factories import add_client, add_staff
 from .conftest import settled
 
 
+def delete_from_its_menu(page, name, axe):
+    """On a project's page: its menu's Delete, the confirmation (axe), Delete."""
+    page.get_by_role("button", name=f"Actions for {name}").click()
+    page.get_by_role("menuitem", name="Delete").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    axe(page, "delete dialog from the project page")
+    dialog.get_by_role("button", name="Delete").click()
+
+
 def test_create_a_project_for_a_client_and_staff_it(live_server, signed_in, axe):
     page = signed_in("manager")
     app = live_server.app
@@ -158,12 +168,7 @@ def test_the_project_page_menu_opens_its_forms_and_dialogs(live_server, signed_i
     expect(page.locator("#project-head")).not_to_contain_text("Archived")
     settled(page)
 
-    page.get_by_role("button", name="Actions for Expo").click()
-    page.get_by_role("menuitem", name="Delete").click()
-    dialog = page.get_by_role("dialog")
-    expect(dialog).to_be_visible()
-    axe(page, "delete dialog from the project page")
-    dialog.get_by_role("button", name="Delete").click()
+    delete_from_its_menu(page, "Expo", axe)
     expect(page).to_have_url(re.compile(rf"/clients/\d+$"))
     assert load_project(app, project_id) is None
 
@@ -179,3 +184,31 @@ def test_a_delete_confirmation_opened_as_a_page_goes_on_after_deleting(live_serv
     expect(page).to_have_url(re.compile(r"/projects$"))
     expect(page.locator("#notices")).to_contain_text("deleted")
     assert load_project(app, project_id) is None
+
+
+def test_projects_list_fits_a_desk_screen(live_server, signed_in, axe):
+    """At 1280 px the whole table shows without scrolling inside it: a long location is cut
+    with an ellipsis (its full text in the title), every column still there."""
+    from datetime import date, time
+
+    from ..factories import add_project
+
+    page = signed_in("viewer")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    app = live_server.app
+    client_id = add_client(app, name="Salle Pleyel Productions")
+    long_place = "Salle Pleyel, 252 rue du Faubourg Saint-Honoré, 75008 Paris, entrée des artistes"
+    add_project(app, client_id, name="Gala Élysée", start=date(2030, 12, 10),
+                end=date(2030, 12, 11), start_time=time(18), end_time=time(23, 30),
+                location=long_place)
+    add_project(app, client_id, name="Markup <img src=x onerror=alert(1)> long name",
+                start=date(2030, 12, 1), location="<b>loc</b>")
+    page.goto(f"{live_server.url}/projects")
+    wrap = page.locator(".table-wrap")
+    expect(page.get_by_role("row")).to_have_count(3)
+    widths = wrap.evaluate("w => [w.scrollWidth, w.clientWidth]")
+    assert widths[0] <= widths[1], f"the table is wider than its box: {widths}"
+    cell = page.get_by_role("row", name=re.compile("Gala Élysée")).locator("td.address-col")
+    expect(cell.locator(".one-line")).to_have_attribute("title", long_place)
+    assert cell.locator(".one-line").evaluate("s => s.scrollWidth > s.clientWidth")
+    axe(page, "projects list at 1280 px")
