@@ -619,3 +619,75 @@ def test_a_deleted_client_frees_its_documents_files(app, manager_client, client_
     response = manager_client.post(f"/clients/{client_id}/delete")
     assert response.status_code == 303
     assert stored_files(upload_dir) == [] and count(app, StoredFile) == 0
+
+
+# --- Exclusions on projects created before them -----------------------------------------------
+
+def test_an_exclusion_added_later_holds_on_the_clients_existing_projects(app, manager_client,
+                                                                         client_id):
+    bob = add_staff(app, "Bob")
+    project_id = new_project(manager_client, client_id,
+                             start_date=(date.today() + timedelta(days=20)).isoformat())
+    assert manager_client.post(f"/clients/{client_id}/defaults/exclude", htmx=True,
+                               data={"staff": bob, "reason": "Rude"}).status_code == 200
+    picker = manager_client.get(f"/projects/{project_id}/staff/edit", htmx=True)
+    option = one(picker, f'option[value="{bob}"]')
+    assert "disabled" in option.attributes and "excluded: Rude" in words(option)
+    refused = manager_client.post(f"/projects/{project_id}/staff", htmx=True,
+                                  data={"staff": str(bob)})
+    assert refused.status_code == 422
+    assert "Bob is excluded from this client's projects: Rude" in words(
+        one(refused, "#project-staff"))
+    assert count(app, Assignment) == 0
+    # The project's value no longer matches the client's: it does not claim it does.
+    page = manager_client.get(f"/projects/{project_id}")
+    part = "#project-settings [aria-labelledby=project-excluded-title]"
+    assert texts(page, f"{part} .badge") == ["From client defaults, before they changed"]
+    assert "Bob · Rude (excluded by the client's defaults)" in words(one(page, part))
+    assert not find(page, f"{part} ul.excluded-staff form")  # let back on the client only
+    assert manager_client.post(f"/projects/{project_id}/settings/excluded/{bob}/remove",
+                               htmx=True).status_code == 422
+    reset = manager_client.post(f"/projects/{project_id}/settings/excluded/reset", htmx=True)
+    assert texts(reset, "#project-settings .badge") == ["From client defaults"] * 5
+
+
+def test_the_projects_exclusion_picker_leaves_out_who_is_excluded_already(app, manager_client,
+                                                                          client_id):
+    bob, dana = add_staff(app, "Bob"), add_staff(app, "Dana")
+    manager_client.post(f"/clients/{client_id}/defaults/exclude", htmx=True,
+                        data={"staff": bob, "reason": ""})
+    project_id = new_project(manager_client, client_id)
+    form = manager_client.get(f"/projects/{project_id}/settings/exclude", htmx=True)
+    offered = [o.attributes["value"] for o in find(form, "#project-exclude-staff option")]
+    assert str(bob) not in offered and str(dana) in offered
+    again = manager_client.post(f"/projects/{project_id}/settings/exclude", htmx=True,
+                                data={"staff": str(bob), "reason": ""})
+    assert again.status_code == 422
+    assert words(one(again, "#project-exclude-staff-error")) == "Bob is already excluded."
+    client_form = manager_client.get(f"/clients/{client_id}/defaults/exclude", htmx=True)
+    assert str(bob) not in [o.attributes["value"]
+                            for o in find(client_form, "#client-exclude-staff option")]
+
+
+def test_apply_lists_and_removes_excluded_people_who_are_staffed(app, manager_client,
+                                                                 client_id):
+    bob, chloe = add_staff(app, "Bob"), add_staff(app, "Chloé")
+    soon = (date.today() + timedelta(days=20)).isoformat()
+    project_id = new_project(manager_client, client_id, start_date=soon)
+    assign_staff(app, project_id, bob)
+    assign_staff(app, project_id, chloe)
+    manager_client.post(f"/clients/{client_id}/defaults/exclude", htmx=True,
+                        data={"staff": bob, "reason": "Rude", "remove": "no"})
+    # Staffed and excluded: flagged on the project, never silently.
+    staff = one(manager_client.get(f"/projects/{project_id}"), "#project-staff")
+    assert "Excluded from this client's projects: Rude" in words(staff)
+    dialog = manager_client.get(f"/clients/{client_id}/defaults/apply", htmx=True)
+    assert texts(dialog, "ul.apply-leaving li") == ["Bob · Gala (Rude)"]
+    assert manager_client.post(f"/clients/{client_id}/defaults/apply",
+                               htmx=True).status_code == 200
+    with app.app_context():
+        assert db.session.get(Assignment, (project_id, bob)) is None
+        assert db.session.get(Assignment, (project_id, chloe)) is not None
+        assert services.project_excluded(db.session.get(Project, project_id)) == {bob: "Rude"}
+    assert not find(manager_client.get(f"/clients/{client_id}/defaults/apply", htmx=True),
+                    "ul.apply-leaving")

@@ -132,15 +132,23 @@ def remove_document(kind, owner_id, document_id):
 
 # --- Excluded staff ---------------------------------------------------------------------------
 
-def _choices():
-    return db.session.scalars(services.select(StaffMember)
-                              .where(StaffMember.active.is_(True))
-                              .order_by(StaffMember.name_key, StaffMember.id)).all()
+def _already_excluded(kind, owner) -> dict:
+    if kind == "client":
+        return {e.staff_id: e.reason for e in services.exclusions(owner.id)}
+    return services.excluded_from(owner)
+
+
+def _choices(already):
+    """The active staff members not excluded yet."""
+    return [staff for staff in db.session.scalars(
+        services.select(StaffMember).where(StaffMember.active.is_(True))
+        .order_by(StaffMember.name_key, StaffMember.id)) if staff.id not in already]
 
 
 def exclude(kind, owner_id):
     owner = _owner(kind, owner_id)
-    form_data = {"excluding": True, "choices": _choices()}
+    already = _already_excluded(kind, owner)
+    form_data = {"excluding": True, "choices": _choices(already)}
     if request.method == "GET":
         return answer(kind, owner, data=form_data)
     staff_id = as_id(request.form.get("staff"))
@@ -152,6 +160,9 @@ def exclude(kind, owner_id):
         message = (_("Choose a staff member.") if not request.form.get("staff") else
                    _("This staff member does not exist (they may have been removed)."))
         return _refused(kind, owner_id, 422, {**form_data, "staff_error": message})
+    if staff.id in already:
+        return _refused(kind, owner_id, 422, {**form_data, "staff_error": _(
+            "%(name)s is already excluded.", name=staff.name)})
     if reason and len(reason) > REASON_MAX:
         return _refused(kind, owner_id, 422, {
             **form_data, "reason_error": _("At most %(num)s characters.", num=REASON_MAX)})
@@ -167,8 +178,8 @@ def exclude(kind, owner_id):
     if kind == "client":
         services.exclude(owner, staff, reason, remove_from)
     else:
-        entries = [{"staff": i, "reason": r} for i, r in services.excluded_from(owner).items()
-                   if i != staff.id]
+        entries = [{"staff": i, "reason": r}
+                   for i, r in services.project_excluded(owner).items() if i != staff.id]
         services.set_project_excluded(owner, entries + [{"staff": staff.id, "reason": reason}])
         for project in remove_from:
             from ..projects.services import unassign
@@ -187,8 +198,14 @@ def remove_exclusion(kind, owner_id, staff_id):
         name = found.staff.name
         services.unexclude(owner, found)
     else:
-        excluded = services.excluded_from(owner)
+        excluded = services.project_excluded(owner)
         if staff_id not in excluded:
+            if staff_id in services.excluded_from(owner):
+                # The client excludes them from all its projects: only its profile may
+                # let them back.
+                return _refused(kind, owner_id, 422, {"errors": [_(
+                    "The client excludes this staff member from all its projects: let them "
+                    "back on the client's profile.")]})
             abort(404)
         staff = db.session.get(StaffMember, staff_id)
         name = staff.name if staff else ""
@@ -218,6 +235,7 @@ def defaults_apply(client_id: int):
     if request.method == "GET":
         return render("defaults/apply.html", "apply_dialog", modal=wants_fragment(),
                       client=client, projects=services.upcoming_projects(client.id, today()),
+                      leaving=services.excluded_staffed_upcoming(client, today()),
                       next_path=referrer_path() or back)
     projects = services.apply_to_upcoming(client, today())
     db.session.commit()

@@ -134,7 +134,7 @@ class StaffSection(sections.Section):
 
         return {"members": services.staffing(project), "added": None, "removed": None,
                 "choices": services.active_staff(project) if _editing(self) else [],
-                "excluded": excluded_from(project) if _editing(self) else {}}
+                "excluded": excluded_from(project)}
 
     def form(self, project):
         return AddStaffForm(formdata=None)
