@@ -691,3 +691,56 @@ def test_apply_lists_and_removes_excluded_people_who_are_staffed(app, manager_cl
         assert services.project_excluded(db.session.get(Project, project_id)) == {bob: "Rude"}
     assert not find(manager_client.get(f"/clients/{client_id}/defaults/apply", htmx=True),
                     "ul.apply-leaving")
+
+
+# --- One place per value, sections that depend on each other reload ------------------------
+
+def test_location_and_notes_are_edited_in_project_settings_only(app, manager_client,
+                                                                client_id):
+    project_id = new_project(manager_client, client_id, location="Hall 1", notes="Gate B")
+    details_form = manager_client.get(f"/projects/{project_id}/details/edit", htmx=True)
+    assert not find(details_form, "[name=location]") and not find(details_form, "[name=notes]")
+    page = manager_client.get(f"/projects/{project_id}")
+    assert [words(h) for h in find(page, "#project-settings h3")][::4] == ["Location",
+                                                                          "Excluded staff"]
+    assert len(find(page, "#project-notes-title")) == 1
+    assert len(find(page, "#project-notes-edit")) == 1
+    assert not find(page, "#project-details [name=location]")
+    # The New project form keeps both fields.
+    new_form = manager_client.get(f"/projects/new?client={client_id}")
+    assert find(new_form, "textarea[name=location]") and find(new_form, "textarea[name=notes]")
+
+
+def test_excluding_a_staffed_person_reloads_the_staff_section(app, manager_client, client_id):
+    dana = add_staff(app, "Dana")
+    project_id = new_project(manager_client, client_id)
+    assign_staff(app, project_id, dana)
+    page = manager_client.get(f"/projects/{project_id}")
+    staff = one(page, "#project-staff")
+    assert staff.attributes["hx-trigger"] == "projectStaffChanged from:body"
+    reload_url = staff.attributes["hx-get"]
+    done = manager_client.post(f"/projects/{project_id}/settings/exclude", htmx=True,
+                               data={"staff": dana, "reason": "", "remove": "yes"})
+    assert "projectStaffChanged" in done.headers["HX-Trigger"]
+    reloaded = manager_client.get(reload_url, htmx=True)
+    assert_fragment(reloaded, "project-staff")
+    assert "Dana" not in words(one(reloaded, "#project-staff"))
+    assert not find(reloaded, "[autofocus]")  # the user is in the settings, not here
+
+
+def test_a_new_clients_defaults_reload_the_settings_section(app, manager_client, client_id):
+    other = add_client(app, "Other")
+    save_part(manager_client, other, "notes", notes="Other's notes")
+    project_id = new_project(manager_client, client_id,
+                             start_date=(date.today() + timedelta(days=9)).isoformat())
+    settings = one(manager_client.get(f"/projects/{project_id}"), "#project-settings")
+    assert settings.attributes["hx-trigger"] == "projectSettingsChanged from:body"
+    reload_url = settings.attributes["hx-get"]
+    taken = manager_client.post(f"/projects/{project_id}/details", htmx=True,
+                                data={**details(app, project_id, client=str(other)),
+                                      "take_defaults": "yes"})
+    assert taken.status_code == 200
+    assert "projectSettingsChanged" in taken.headers["HX-Trigger"]
+    reloaded = manager_client.get(reload_url, htmx=True)
+    assert "Other's notes" in words(one(reloaded, "#project-settings"))
+    assert not find(reloaded, "[autofocus]")

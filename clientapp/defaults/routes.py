@@ -60,10 +60,12 @@ def answer(kind, owner, status=200, data=None, trigger=None, wrote=False):
     return response
 
 
-def _written(kind, owner, message):
+def _written(kind, owner, message, more=None):
     db.session.commit()
-    return answer(kind, owner, data={"saved": message}, wrote=True,
-                  trigger="clientUpdated" if kind == "client" else "projectUpdated")
+    trigger = {"clientUpdated" if kind == "client" else "projectUpdated": None}
+    if more:
+        trigger[more] = None
+    return answer(kind, owner, data={"saved": message}, wrote=True, trigger=trigger)
 
 
 def _refused(kind, owner_id, status, data):
@@ -185,7 +187,9 @@ def exclude(kind, owner_id):
             from ..projects.services import unassign
 
             unassign(project, staff.id)
-    return _written(kind, owner, _("%(name)s excluded.", name=staff.name))
+    # The project's Staff section shows who is excluded and, after a removal, who is left.
+    more = "projectStaffChanged" if kind == "project" else None
+    return _written(kind, owner, _("%(name)s excluded.", name=staff.name), more)
 
 
 def remove_exclusion(kind, owner_id, staff_id):
@@ -211,6 +215,8 @@ def remove_exclusion(kind, owner_id, staff_id):
         name = staff.name if staff else ""
         services.set_project_excluded(owner, [{"staff": i, "reason": r}
                                               for i, r in excluded.items() if i != staff_id])
+        return _written(kind, owner, _("%(name)s may work these projects again.", name=name),
+                        "projectStaffChanged")
     return _written(kind, owner, _("%(name)s may work these projects again.", name=name))
 
 
@@ -223,7 +229,8 @@ def settings_reset(project_id: int, part: str):
     if project.client_id is None:
         abort(404)
     services.reset(project, part)
-    return _written("project", project, _("Back to the client's default."))
+    return _written("project", project, _("Back to the client's default."),
+                    "projectStaffChanged" if part == "excluded" else None)
 
 
 @clients_bp.route("/<id:client_id>/defaults/apply", methods=["GET", "POST"])
