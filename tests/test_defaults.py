@@ -744,3 +744,33 @@ def test_a_new_clients_defaults_reload_the_settings_section(app, manager_client,
     reloaded = manager_client.get(reload_url, htmx=True)
     assert "Other's notes" in words(one(reloaded, "#project-settings"))
     assert not find(reloaded, "[autofocus]")
+
+
+def test_the_client_change_question_has_the_only_autofocus(app, manager_client, client_id):
+    other = add_client(app, "Other")
+    project_id = new_project(manager_client, client_id,
+                             start_date=(date.today() + timedelta(days=9)).isoformat())
+    asked = manager_client.post(f"/projects/{project_id}/details", htmx=True,
+                                data=details(app, project_id, client=str(other)))
+    assert asked.status_code == 200 and find(asked, "#client-change-question")
+    focused = find(asked, "[autofocus]")
+    assert [(node.tag, node.attributes.get("value")) for node in focused] == [
+        ("button", "yes")]
+
+
+def test_the_new_project_form_says_what_an_empty_field_inherits(app, manager_client,
+                                                                client_id):
+    save_part(manager_client, client_id, "location", location_name="Salle <b>Pleyel</b>",
+              location_address="1 rue\nParis")
+    save_part(manager_client, client_id, "notes", notes="Badge")
+    form = manager_client.get(f"/projects/new?client={client_id}")
+    assert words(one(form, "#location-hint")) == (
+        "Left empty: the default location of “Acme” is used (Salle <b>Pleyel</b>, 1 rue, "
+        "Paris). Anything typed here replaces it for this project.")
+    assert not find(form, "#location-hint b")
+    assert "Left empty: the default notes to staff of “Acme” are used." in words(
+        one(form, "#notes-hint"))
+    assert attr(form, "#location", "aria-describedby") == "location-hint"
+    bare = manager_client.get("/projects/new")
+    assert not find(bare, "#location-hint")
+    assert "Left empty" not in words(one(bare, "#notes-hint"))
