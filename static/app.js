@@ -294,6 +294,15 @@
     bar.hidden = false;
     bar.value = Math.round(evt.detail.loaded / evt.detail.total * 100);
   });
+  // Once answered, the bar goes (an answer that does not replace the form, such as a
+  // refusal shown elsewhere, must not leave it at 100 %), and a refused file is unchosen.
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var form = evt.detail.elt && evt.detail.elt.closest && evt.detail.elt.closest(".upload-form");
+    if (!form || !form.isConnected) return;
+    var bar = form.querySelector(".upload-progress");
+    if (bar) { bar.hidden = true; bar.value = 0; }
+    if (evt.detail.failed) form.querySelector("input[type=file]").value = "";
+  });
   function dropZone(evt) {
     var zone = evt.target.closest && evt.target.closest("[data-drop-upload]");
     return zone && zone.querySelector(".upload-form") ? zone : null;

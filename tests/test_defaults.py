@@ -774,3 +774,84 @@ def test_the_new_project_form_says_what_an_empty_field_inherits(app, manager_cli
     bare = manager_client.get("/projects/new")
     assert not find(bare, "#location-hint")
     assert "Left empty" not in words(one(bare, "#notes-hint"))
+
+
+# --- Documents: asked before removal, focus, names, errors by the form ------------------------
+
+def test_removing_a_document_asks_first_and_focus_lands_on_the_next_row(app, manager_client,
+                                                                         client_id, upload_dir):
+    upload(manager_client, client_id, {"a.txt": b"one", "b.txt": b"two", "c.txt": b"three"})
+    with app.app_context():
+        a, b, c = [d.id for d in services.documents("client", client_id)]
+    base = f"/clients/{client_id}/defaults/documents"
+    page = manager_client.get(f"/clients/{client_id}")
+    link = one(page, f'a[hx-get="{base}/{b}/remove"]')
+    assert words(link) == "Remove b.txt" and link.attributes["hx-target"] == "body"
+    dialog = manager_client.get(f"{base}/{b}/remove", htmx=True)
+    assert words(one(dialog, "dialog h2")) == "Remove “b.txt”?"
+    assert attr(dialog, "dialog form", "hx-post") == f"{base}/{b}/remove"
+    assert attr(dialog, "dialog form", "hx-target") == "#client-defaults"
+    assert_page(manager_client.get(f"{base}/{b}/remove"))  # a page of its own without JS
+    assert count(app, Document) == 3  # asking removed nothing
+    removed = manager_client.post(f"{base}/{b}/remove", htmx=True)
+    assert_fragment(removed, "client-defaults")
+    assert "closeDialog" in removed.headers["HX-Trigger"]
+    # Newest first: c, (b), a — focus on the row after the removed one.
+    assert words(one(removed, "[autofocus]")) == "a.txt"
+    last = manager_client.post(f"{base}/{a}/remove", htmx=True)
+    assert words(one(last, "[autofocus]")) == "c.txt"
+    gone = manager_client.post(f"{base}/{c}/remove", htmx=True)
+    assert words(one(gone, "[autofocus]")) == "Upload documents"
+    assert manager_client.get(f"{base}/{c}/remove", htmx=True).status_code == 404
+
+
+def test_focus_after_upload_rename_and_a_refused_upload(app, manager_client, client_id,
+                                                        upload_dir):
+    uploaded = upload(manager_client, client_id, {"a.txt": b"one"})
+    assert words(one(uploaded, "[autofocus]")) == "Upload documents"
+    with app.app_context():
+        doc_id = services.documents("client", client_id)[0].id
+    renamed = manager_client.post(f"/clients/{client_id}/defaults/documents/{doc_id}/rename",
+                                  htmx=True, data={"name": "Arrival"})
+    assert words(one(renamed, "[autofocus]")) == "Arrival"
+    refused = upload(manager_client, client_id, {"page.png": LYING["page.png"]})
+    assert refused.status_code == 422
+    assert attr(refused, "[autofocus]", "id") == "client-documents-files"
+    assert attr(refused, "#client-documents-files", "aria-describedby") == \
+        "client-documents-error"
+    # The error stands inside the upload form, not at the top of the section.
+    assert "is not a file type" in words(one(refused, "#client-documents-upload [role=alert]"))
+
+
+def test_an_oversize_upload_replaces_the_section_with_the_error_by_the_form(
+        app, manager_client, client_id, upload_dir):
+    app.config["CLIENTAPP_UPLOAD_MAX_BYTES"] = 1000
+    response = upload(manager_client, client_id, {"big.txt": b"x" * 1001})
+    assert response.status_code == 413
+    assert response.headers["HX-Retarget"] == "#client-defaults"
+    assert response.headers["HX-Reselect"] == "#client-defaults"
+    assert response.headers["HX-Reswap"] == "outerHTML"
+    assert_fragment(response, "client-defaults", 413)
+    assert "nothing was stored" in words(one(response, "#client-documents-error"))
+    assert "hidden" in one(response, "progress").attributes
+    assert stored_files(upload_dir) == []
+
+
+def test_a_download_keeps_the_stored_types_extension(app, manager_client, viewer_client,
+                                                     client_id, upload_dir):
+    upload(manager_client, client_id, {"badge.png": GOOD["map.png"][0],
+                                       "notes.txt": b"hello", "photo.jpeg": GOOD["photo.jpg"][0]})
+    with app.app_context():
+        png, txt, jpeg = [d.id for d in services.documents("client", client_id)]
+    base = f"/clients/{client_id}/defaults/documents"
+    for doc_id, name in ((png, "badge.exe"), (txt, "Consignes d'arrivée")):
+        assert manager_client.post(f"{base}/{doc_id}/rename", htmx=True,
+                                   data={"name": name}).status_code == 200
+    names = {}
+    for doc_id in (png, txt, jpeg):
+        response = viewer_client.get(f"/documents/{doc_id}")
+        names[doc_id] = response.headers["Content-Disposition"]
+        response.close()
+    assert "badge.exe.png" in names[png]
+    assert "Consignes%20d%27arriv%C3%A9e.txt" in names[txt]
+    assert names[jpeg] == "attachment; filename=photo.jpeg"  # a known extension of its type stays

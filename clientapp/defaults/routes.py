@@ -60,12 +60,15 @@ def answer(kind, owner, status=200, data=None, trigger=None, wrote=False):
     return response
 
 
-def _written(kind, owner, message, more=None):
+def _written(kind, owner, message, more=None, focus=None):
+    """Commit and answer; `focus`: what takes the focus in the new view (a document's id,
+    "upload"), where the user's action was."""
     db.session.commit()
     trigger = {"clientUpdated" if kind == "client" else "projectUpdated": None}
     if more:
         trigger[more] = None
-    return answer(kind, owner, data={"saved": message}, wrote=True, trigger=trigger)
+    return answer(kind, owner, data={"saved": message, "focus": focus}, wrote=True,
+                  trigger=trigger)
 
 
 def _refused(kind, owner_id, status, data):
@@ -79,18 +82,32 @@ def upload(kind, owner_id):
     owner = _owner(kind, owner_id)
     files = [f for f in request.files.getlist("files") if f and f.filename]
     if not files:
-        return _refused(kind, owner_id, 422, {"errors": [_("Choose one or more files.")]})
+        return _refused(kind, owner_id, 422, {"upload_errors": [_("Choose one or more files.")]})
     try:
         names = services.add_documents(kind, owner, files, current_user.id)
     except storage.TooLarge:
         db.session.rollback()
+        if wants_fragment():
+            # The section again (a fresh form, no stale error, no progress), the error by
+            # the upload form: htmx would otherwise put a 4xx in the page's alerts.
+            response = _refused(kind, owner_id, 413,
+                                {"upload_errors": [_upload_limit_message()]})
+            target = "#" + _section_id(kind)
+            response.headers.update({"HX-Retarget": target, "HX-Reswap": "outerHTML",
+                                     "HX-Reselect": target})
+            return response
         error = RequestEntityTooLarge()
         error.clientapp_message = _upload_limit_message()
         raise error
     except storage.Refused as refused:
-        return _refused(kind, owner_id, 422, {"errors": [str(refused)]})
+        return _refused(kind, owner_id, 422, {"upload_errors": [str(refused)]})
     return _written(kind, owner, ngettext("%(num)s document uploaded.",
-                                          "%(num)s documents uploaded.", len(names)))
+                                          "%(num)s documents uploaded.", len(names)),
+                    focus="upload")
+
+
+def _section_id(kind) -> str:
+    return "client-defaults" if kind == "client" else "project-settings"
 
 
 def _upload_limit_message():
@@ -121,15 +138,30 @@ def rename_document(kind, owner_id, document_id):
         return _refused(kind, owner_id, 422, {"renaming": doc.id, "rename_error": problem,
                                               "rename_value": name})
     services.rename_document(kind, owner, doc, name)
-    return _written(kind, owner, _("Document renamed."))
+    return _written(kind, owner, _("Document renamed."), focus=doc.id)
 
 
 def remove_document(kind, owner_id, document_id):
+    """GET: the question first (the shared confirmation: a modal dialog for htmx, a page
+    of its own otherwise); POST: the removal."""
     owner = _owner(kind, owner_id)
     doc = _document(kind, owner, document_id)
     name = doc.name
+    if request.method == "GET":
+        return render(sections.REMOVE_TEMPLATE, "remove_dialog", modal=wants_fragment(),
+                      question={"title": _("Remove “%(name)s”?", name=name),
+                                "text": _("The document is removed from this list; other "
+                                          "projects that have it keep their copy."),
+                                "button": _("Remove")},
+                      action=request.path, target="#" + _section_id(kind),
+                      next_path=_page(kind).url(owner))
+    after = services.neighbour_document(kind, owner.id, doc.id)
     services.remove_document(kind, owner, doc)
-    return _written(kind, owner, _("“%(name)s” removed.", name=name))
+    response = _written(kind, owner, _("“%(name)s” removed.", name=name),
+                        focus=after or "upload")
+    if wants_fragment():
+        add_trigger(response, "closeDialog")
+    return response
 
 
 # --- Excluded staff ---------------------------------------------------------------------------
@@ -265,7 +297,7 @@ def _register(bp, kind, rule, prefix):
     bp.add_url_rule(f"{rule}/documents/<id:document_id>/rename", f"{prefix}rename_document",
                     bind(rename_document), methods=["GET", "POST"])
     bp.add_url_rule(f"{rule}/documents/<id:document_id>/remove", f"{prefix}remove_document",
-                    bind(remove_document), methods=["POST"])
+                    bind(remove_document), methods=["GET", "POST"])
     bp.add_url_rule(f"{rule}/exclude", f"{prefix}exclude", bind(exclude),
                     methods=["GET", "POST"])
     bp.add_url_rule(f"{rule}/excluded/<id:staff_id>/remove", f"{prefix}remove_exclusion",

@@ -124,6 +124,7 @@ class DefaultsSection(sections.Section):
         client_id = owner.id if self.kind == "client" else owner.client_id
         data = {"kind": self.kind, "owner": owner, "part": None, "renaming": None,
                 "excluding": False, "confirm": None, "errors": [], "saved": None,
+                "upload_errors": [], "focus": None,
                 "documents": [], "document_count": 0,
                 "templates": [],
                 "ids": {f"{self.kind}_id": owner.id}, "choices": [],

@@ -45,6 +45,17 @@ def document(kind: str, owner_id: int, document_id: int) -> Document | None:
     return found if owner == owner_id else None
 
 
+def neighbour_document(kind: str, owner_id: int, document_id: int) -> int | None:
+    """The document listed after this one (newest first), else the one before: where focus
+    goes once it is removed."""
+    column = Document.client_id if kind == "client" else Document.project_id
+    return db.session.scalar(select(Document.id).where(column == owner_id,
+                                                       Document.id < document_id)
+                             .order_by(Document.id.desc()).limit(1)) or db.session.scalar(
+        select(Document.id).where(column == owner_id, Document.id > document_id)
+        .order_by(Document.id).limit(1))
+
+
 def templates() -> list[FieldReportTemplate]:
     return db.session.scalars(select(FieldReportTemplate)
                               .order_by(FieldReportTemplate.name, FieldReportTemplate.id)).all()

@@ -19,7 +19,8 @@ def download(document_id: int):
     if not os.path.exists(path):  # lost from the disk (a restore without its uploads)
         abort(404)
     response = send_file(path, mimetype=doc.file.content_type,
-                         as_attachment=True, download_name=doc.name, conditional=False,
+                         as_attachment=True,
+                         download_name=storage.download_name(doc.name, doc.file.content_type), conditional=False,
                          max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"

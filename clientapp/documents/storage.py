@@ -37,11 +37,32 @@ MARKUP = (b"<!doctype", b"<html", b"<svg", b"<script", b"<?xml", b"<body", b"<he
 TYPE_NAMES = {
     "application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WebP",
     "text/plain": _l("Text"), "text/csv": "CSV",
-    OOXML[next(iter(OOXML))]: "Word", ODF[0]: "OpenDocument text",
+    OOXML[next(iter(OOXML))]: "Word", ODF[0]: _l("OpenDocument text"),
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PowerPoint",
-    ODF[1]: "OpenDocument spreadsheet", ODF[2]: "OpenDocument presentation",
+    ODF[1]: _l("OpenDocument spreadsheet"), ODF[2]: _l("OpenDocument presentation"),
 }
+# The file name extensions of each kept type, the usual one first.
+EXTENSIONS = {
+    "application/pdf": ("pdf",), "image/png": ("png",), "image/jpeg": ("jpg", "jpeg"),
+    "image/webp": ("webp",), "text/plain": ("txt", "text"), "text/csv": ("csv",),
+    OOXML[next(iter(OOXML))]: ("docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("xlsx",),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": ("pptx",),
+    ODF[0]: ("odt",), ODF[1]: ("ods",), ODF[2]: ("odp",),
+}
+
+
+def download_name(name: str, content_type: str) -> str:
+    """`name` ending in its stored type's extension (appended when a rename dropped or
+    changed it), so the reader's system opens it with the right program."""
+    known = EXTENSIONS.get(content_type)
+    if not known:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if dot and stem and ext.lower() in known:
+        return name
+    return f"{name}.{known[0]}"
 
 
 class Refused(Exception):
