@@ -855,3 +855,16 @@ def test_a_download_keeps_the_stored_types_extension(app, manager_client, viewer
     assert "badge.exe.png" in names[png]
     assert "Consignes%20d%27arriv%C3%A9e.txt" in names[txt]
     assert names[jpeg] == "attachment; filename=photo.jpeg"  # a known extension of its type stays
+
+
+def test_the_timeline_names_the_documents(app, manager_client, client_id, upload_dir):
+    upload(manager_client, client_id, {"plan.pdf": GOOD["plan.pdf"][0], "a.txt": b"a"})
+    with app.app_context():
+        doc_id = services.documents("client", client_id)[0].id
+    base = f"/clients/{client_id}/defaults/documents"
+    manager_client.post(f"{base}/{doc_id}/rename", htmx=True, data={"name": "Floor <plan>"})
+    manager_client.post(f"{base}/{doc_id}/remove", htmx=True)
+    entries = texts(manager_client.get(f"/clients/{client_id}"), "#client-interactions li p")
+    assert "Information documents uploaded: plan.pdf, a.txt." in entries
+    assert "Information document “plan.pdf” renamed “Floor <plan>”." in entries
+    assert "Information document “Floor <plan>” removed." in entries

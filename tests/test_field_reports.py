@@ -71,3 +71,35 @@ def test_bad_templates_are_422(app, admin_client):
         assert_fragment(response, "template-form", 422)
         assert find(response, ".error")
     assert count(app, FieldReportTemplate) == 0
+
+
+def test_more_questions_keeps_what_was_typed(app, admin_client):
+    typed = form_data("Site <visit>", [("Arrived?", "yes_no", True, ""),
+                                      ("Mood", "choice", False, "Good\nBad"),
+                                      ("", "short_text", False, "")])
+    more = admin_client.post("/field-reports/new", htmx=True, data={**typed, "more": "1"})
+    assert_fragment(more, "template-form")
+    assert one(more, "#template-name").attributes["value"] == "Site <visit>"
+    assert [n.attributes.get("value") or "" for n in find(more, "input[name=text]")] == [
+        "Arrived?", "Mood", "", "", "", ""]
+    assert one(more, "#q1-options").text() == "Good\nBad"
+    assert "checked" in one(more, "input[name=required][value='0']").attributes
+    assert one(more, "[autofocus]").attributes["id"] == "q3-text"  # the first new row
+    assert count(app, FieldReportTemplate) == 0  # nothing saved
+    with app.app_context():
+        template = FieldReportTemplate(name="Kept", questions=[
+            {"text": "Q", "type": "short_text", "required": False}])
+        db.session.add(template)
+        db.session.commit()
+        template_id, version = template.id, template.version
+    edit_more = admin_client.post(f"/field-reports/{template_id}/edit", htmx=True, data={
+        **form_data("Renamed", [("Q", "short_text", False, "")]), "more": "1",
+        "version": str(version)})
+    assert edit_more.status_code == 200
+    assert one(edit_more, "#template-name").attributes["value"] == "Renamed"
+    assert len(find(edit_more, "input[name=text]")) == 4
+    with app.app_context():
+        assert db.session.get(FieldReportTemplate, template_id).name == "Kept"
+    # Save is the form's first button: Enter in a field saves.
+    assert [b.attributes.get("name") for b in find(more, "form button[type=submit]")] == [
+        None, "more"]

@@ -83,11 +83,22 @@ def _read_form():
     return name, questions, rows, errors
 
 
+def _more(template=None):
+    """"More questions": the form again with what was typed and three empty rows, the first
+    of them focused; nothing is saved."""
+    name, _questions, rows, _errors = _read_form()
+    blank = {"text": "", "type": "short_text", "required": False, "options": ""}
+    focus_row = len(rows)
+    rows += [dict(blank) for _ in range(min(3, ROWS_MAX - len(rows)))]
+    return _form(template, rows=rows, name=name, focus_row=focus_row)
+
+
 def _form(template=None, status=200, **context):
     context.setdefault("rows", _rows(template))
     context.setdefault("name", template.name if template else "")
     context.setdefault("errors", {})
     context.setdefault("conflict", False)
+    context.setdefault("focus_row", None)
     return render("defaults/field_report_form.html", "template_form",
                   status=status, report_template=template, types=QUESTION_TYPES, **context)
 
@@ -101,6 +112,8 @@ def _get(template_id):
 def new_template():
     if request.method == "GET":
         return _form()
+    if request.form.get("more"):
+        return _more()
     name, questions, rows, errors = _read_form()
     if errors:
         return _form(None, 422, rows=rows, name=name, errors=errors)
@@ -116,6 +129,8 @@ def edit_template(template_id: int):
     template = _get(template_id)
     if request.method == "GET":
         return _form(template)
+    if request.form.get("more"):
+        return _more(template)
     name, questions, rows, errors = _read_form()
     if (request.form.get("version") or "") != str(template.version):
         return _form(template, 409, rows=rows, name=name, errors=errors, conflict=True)

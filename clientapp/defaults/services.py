@@ -97,8 +97,8 @@ def staffed_upcoming(client_id: int, staff_id: int, today: date) -> list[Project
 
 # --- A client's defaults ----------------------------------------------------------------------
 
-def _changed(client, part: str) -> None:
-    record(EventKind.DEFAULTS_CHANGED, client, part=part)
+def _changed(client, part: str, **data) -> None:
+    record(EventKind.DEFAULTS_CHANGED, client, part=part, **data)
 
 
 def set_values(client, values: dict, part: str) -> bool:
@@ -125,26 +125,32 @@ def add_documents(kind: str, owner, uploads, user_id: int | None) -> list[str]:
                                 **{f"{kind}_id": owner.id}))
         names.append(name)
     db.session.flush()
-    _after_documents(kind, owner)
+    _after_documents(kind, owner, action="uploaded", names=names[:NAMES_RECORDED],
+                     more=max(0, len(names) - NAMES_RECORDED))
     return names
 
 
 def rename_document(kind: str, owner, doc: Document, name: str) -> None:
+    old = doc.name
     doc.name = name
     db.session.flush()
-    _after_documents(kind, owner)
+    _after_documents(kind, owner, action="renamed", old=old, name=name)
 
 
 def remove_document(kind: str, owner, doc: Document) -> None:
-    file_id = doc.file_id
+    file_id, name = doc.file_id, doc.name
     db.session.delete(doc)
     storage.discard_unreferenced([file_id])
-    _after_documents(kind, owner)
+    _after_documents(kind, owner, action="removed", name=name)
 
 
-def _after_documents(kind, owner) -> None:
+NAMES_RECORDED = 10  # an upload's timeline entry names this many files, then "and N more"
+
+
+def _after_documents(kind, owner, **data) -> None:
+    """The client's timeline says which documents changed and how."""
     if kind == "client":
-        _changed(owner, "documents")
+        _changed(owner, "documents", **data)
     else:
         mark(owner, "documents")
 
