@@ -354,7 +354,7 @@ def test_override_then_reset_to_client_default(app, manager_client, client_id, u
                                       "version": attr(form, "input[name=version]", "value")})
     assert saved.status_code == 200
     assert "Changed for this project" in texts(saved, "#project-settings .badge")
-    assert "Reset to client default (location)" in texts(saved, "#project-settings button")
+    assert "Reset to client default (location)" in texts(saved, "#project-settings a.button")
     reset = manager_client.post(f"/projects/{project_id}/settings/location/reset", htmx=True)
     assert_fragment(reset, "project-settings")
     assert texts(reset, "#project-settings .badge") == ["From client defaults"] * 5
@@ -868,3 +868,45 @@ def test_the_timeline_names_the_documents(app, manager_client, client_id, upload
     assert "Information documents uploaded: plan.pdf, a.txt." in entries
     assert "Information document “plan.pdf” renamed “Floor <plan>”." in entries
     assert "Information document “Floor <plan>” removed." in entries
+
+
+def test_reset_asks_first_naming_what_is_lost_and_focus_returns_to_the_part(
+        app, manager_client, client_id, upload_dir):
+    upload(manager_client, client_id, {"a.txt": b"client's"})
+    project_id = new_project(manager_client, client_id)
+    manager_client.post(f"/projects/{project_id}/settings/documents", htmx=True,
+                        content_type="multipart/form-data",
+                        data={"files": [(io.BytesIO(b"ours"), "only-here.txt")]})
+    assert len(stored_files(upload_dir)) == 2
+    page = manager_client.get(f"/projects/{project_id}")
+    url = f"/projects/{project_id}/settings/documents/reset"
+    link = one(page, f'#project-settings a[hx-get="{url}"]')
+    assert link.attributes["hx-target"] == "body"
+    dialog = manager_client.get(url, htmx=True)
+    assert words(one(dialog, "dialog h2")) == \
+        "Reset “Information documents” to the client's default?"
+    assert "The project's 2 documents are replaced by the client's 1" in words(
+        one(dialog, "dialog"))
+    assert attr(dialog, "dialog form", "hx-post") == url
+    assert_page(manager_client.get(url))  # without JavaScript: a page of its own
+    assert len(stored_files(upload_dir)) == 2  # asking deleted nothing
+    reset = manager_client.post(url, htmx=True)
+    assert "closeDialog" in reset.headers["HX-Trigger"]
+    assert words(one(reset, "[autofocus]")) == "Upload documents"
+    assert len(stored_files(upload_dir)) == 1
+    form = manager_client.get(f"/projects/{project_id}/settings/edit?part=notes", htmx=True)
+    manager_client.post(f"/projects/{project_id}/settings?part=notes", htmx=True, data={
+        "part": "notes", "notes": "Ours", "version": attr(form, "input[name=version]", "value")})
+    notes = manager_client.post(f"/projects/{project_id}/settings/notes/reset", htmx=True)
+    assert attr(notes, "[autofocus]", "id") == "project-notes-edit"
+    excluded = manager_client.post(f"/projects/{project_id}/settings/excluded/reset",
+                                   htmx=True)
+    assert attr(excluded, "[autofocus]", "id") == "project-exclude"
+
+
+def test_focus_after_excluding_goes_back_to_the_exclude_button(app, manager_client,
+                                                              client_id):
+    bob = add_staff(app, "Bob")
+    done = manager_client.post(f"/clients/{client_id}/defaults/exclude", htmx=True,
+                               data={"staff": bob, "reason": ""})
+    assert attr(done, "[autofocus]", "id") == "client-exclude"

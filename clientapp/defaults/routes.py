@@ -221,7 +221,8 @@ def exclude(kind, owner_id):
             unassign(project, staff.id)
     # The project's Staff section shows who is excluded and, after a removal, who is left.
     more = "projectStaffChanged" if kind == "project" else None
-    return _written(kind, owner, _("%(name)s excluded.", name=staff.name), more)
+    return _written(kind, owner, _("%(name)s excluded.", name=staff.name), more,
+                    focus="part:excluded")
 
 
 def remove_exclusion(kind, owner_id, staff_id):
@@ -248,21 +249,50 @@ def remove_exclusion(kind, owner_id, staff_id):
         services.set_project_excluded(owner, [{"staff": i, "reason": r}
                                               for i, r in excluded.items() if i != staff_id])
         return _written(kind, owner, _("%(name)s may work these projects again.", name=name),
-                        "projectStaffChanged")
-    return _written(kind, owner, _("%(name)s may work these projects again.", name=name))
+                        "projectStaffChanged", focus="part:excluded")
+    return _written(kind, owner, _("%(name)s may work these projects again.", name=name),
+                    focus="part:excluded")
 
 
 # --- A project's reset, a client's Apply to upcoming ------------------------------------------
 
-@projects_bp.post("/<id:project_id>/settings/<any(%s):part>/reset" % ", ".join(PARTS))
+def _reset_question(project, part) -> dict:
+    labels = {"location": _("Location"), "documents": _("Information documents"),
+              "reports": _("Field reports"), "notes": _("Notes to staff"),
+              "excluded": _("Excluded staff")}
+    if part == "documents":
+        own = len(services.documents("project", project.id))
+        theirs = len(services.documents("client", project.client_id))
+        text = _("The project's %(own)s documents are replaced by the client's %(theirs)s: "
+                 "a document uploaded for this project only is deleted for good.",
+                 own=own, theirs=theirs)
+    else:
+        text = _("The value changed for this project is replaced by the client's default "
+                 "and cannot be brought back.")
+    return {"title": _("Reset “%(part)s” to the client's default?", part=labels[part]),
+            "text": text, "button": _("Reset to client default")}
+
+
+@projects_bp.route("/<id:project_id>/settings/<any(%s):part>/reset" % ", ".join(PARTS),
+                   methods=["GET", "POST"])
 @role_required("manager")
 def settings_reset(project_id: int, part: str):
+    """GET: the question first (a reset throws the project's own value away: its own
+    documents' files included); POST: the reset."""
     project = get_project(project_id)
     if project.client_id is None:
         abort(404)
+    if request.method == "GET":
+        return render(sections.REMOVE_TEMPLATE, "remove_dialog", modal=wants_fragment(),
+                      question=_reset_question(project, part), action=request.path,
+                      target="#project-settings", next_path=PROJECT_PAGE.url(project))
     services.reset(project, part)
-    return _written("project", project, _("Back to the client's default."),
-                    "projectStaffChanged" if part == "excluded" else None)
+    response = _written("project", project, _("Back to the client's default."),
+                        "projectStaffChanged" if part == "excluded" else None,
+                        focus="part:" + part)
+    if wants_fragment():
+        add_trigger(response, "closeDialog")
+    return response
 
 
 @clients_bp.route("/<id:client_id>/defaults/apply", methods=["GET", "POST"])
