@@ -170,6 +170,23 @@ def test_documents_ask_before_removal_keep_focus_and_show_errors_by_the_form(
     expect(defaults.get_by_role("link", name="a.txt", exact=True)).to_be_focused()
     axe(page, "after a document was removed")
 
+    # On a phone the documents stack: the page does not scroll sideways.
+    files.set_input_files(files=[{"name": "consignes-arrivee-du-personnel-2026.txt",
+                                  "mimeType": "text/plain", "buffer": b"Gate B"}])
+    upload.click()
+    expect(defaults.get_by_role("link", name="consignes-arrivee-du-personnel-2026.txt", exact=True)
+           ).to_be_visible()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    expect(defaults.get_by_role("link", name="a.txt", exact=True)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate("""() => {
+        const part = document.querySelector('#client-defaults table.documents').parentElement;
+        return [...part.querySelectorAll('table.documents a, table.documents button')].every(
+            (el) => el.getBoundingClientRect().right <= part.getBoundingClientRect().right + 1);
+    }"""), "a document's name or button sticks out of the card"
+    axe(page, "documents on a phone")
+
 
 def test_more_questions_keeps_what_was_typed(live_server, signed_in, axe):
     page = signed_in("admin")
