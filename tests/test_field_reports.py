@@ -103,3 +103,36 @@ def test_more_questions_keeps_what_was_typed(app, admin_client):
     # Save is the form's first button: Enter in a field saves.
     assert [b.attributes.get("name") for b in find(more, "form button[type=submit]")] == [
         None, "more"]
+
+
+def test_delete_asks_first_saying_who_uses_the_template(app, admin_client):
+    from clientapp.defaults.models import ClientDefaults, ProjectSettings
+
+    from .factories import add_client, add_project
+
+    client_id = add_client(app, "Acme")
+    project_id = add_project(app, client_id, "Gala")
+    with app.app_context():
+        template = FieldReportTemplate(name="Tmp <b>", questions=[
+            {"text": "Q", "type": "short_text", "required": False}])
+        unused = FieldReportTemplate(name="Unused", questions=[])
+        db.session.add_all([template, unused])
+        db.session.flush()
+        db.session.add(ClientDefaults(client_id=client_id, field_reports=[template.id]))
+        db.session.add(ProjectSettings(project_id=project_id, field_reports=[template.id],
+                                       excluded=[]))
+        db.session.commit()
+        template_id, unused_id = template.id, unused.id
+    page = admin_client.get("/field-reports")
+    link = one(page, f'a[hx-get="/field-reports/{template_id}/delete"]')
+    assert words(link) == "Delete Tmp <b>" and link.attributes["hx-target"] == "body"
+    dialog = admin_client.get(f"/field-reports/{template_id}/delete", htmx=True)
+    assert words(one(dialog, "dialog h2")) == "Delete “Tmp <b>”?"
+    assert "Chosen by 1 client, and by 1 project: they lose this field report." in words(
+        one(dialog, "dialog"))
+    assert "No client or project chooses it." in words(
+        one(admin_client.get(f"/field-reports/{unused_id}/delete", htmx=True), "dialog"))
+    assert_page(admin_client.get(f"/field-reports/{template_id}/delete"))
+    assert count(app, FieldReportTemplate) == 2  # asking deleted nothing
+    assert admin_client.post(f"/field-reports/{template_id}/delete").status_code == 303
+    assert count(app, FieldReportTemplate) == 1

@@ -3,6 +3,7 @@ of questions (a type, "required", options for a choice), created, edited and del
 Clients choose among them in their Project defaults; projects inherit the choice."""
 from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -146,11 +147,40 @@ def edit_template(template_id: int):
     return redirect_htmx(url_for("field_reports.list_templates"))
 
 
-@bp.post("/<id:template_id>/delete")
+def _uses(template_id: int) -> tuple[int, int]:
+    """How many clients' defaults and projects' settings choose this template."""
+    from .models import ClientDefaults, ProjectSettings
+
+    def count(column):
+        return sum(1 for chosen in db.session.scalars(select(column))
+                   if template_id in (chosen or []))
+
+    return count(ClientDefaults.field_reports), count(ProjectSettings.field_reports)
+
+
+@bp.route("/<id:template_id>/delete", methods=["GET", "POST"])
 @role_required("admin")
 def delete_template(template_id: int):
+    """GET: the question first, saying who uses the template; POST: the deletion."""
     template = _get(template_id)
     name = template.name
+    if request.method == "GET":
+        from ..htmx import wants_fragment
+        from ..sections import REMOVE_TEMPLATE
+
+        clients, projects = _uses(template.id)
+        if clients or projects:
+            text = _("Chosen by %(clients)s, and by %(projects)s: they lose this field "
+                     "report.", clients=ngettext("%(num)s client", "%(num)s clients",
+                                                 clients),
+                     projects=ngettext("%(num)s project", "%(num)s projects", projects))
+        else:
+            text = _("No client or project chooses it.")
+        return render(REMOVE_TEMPLATE, "remove_dialog", modal=wants_fragment(),
+                      question={"title": _("Delete “%(name)s”?", name=name), "text": text,
+                                "button": _("Delete")},
+                      action=request.path, target="#template-list",
+                      next_path=url_for("field_reports.list_templates"))
     db.session.delete(template)
     db.session.commit()
     keep(Notice(_("Template “%(name)s” deleted.", name=name)))
