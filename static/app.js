@@ -226,6 +226,19 @@
     cancel.click();
   });
 
+  /* Another button of a section whose inline form holds typed text (Upload documents
+     while the notes are being edited) would swap the form away: only if the user agrees
+     to lose the text. The form's own Save and Cancel go on as before. */
+  document.addEventListener("htmx:confirm", function (evt) {
+    var elt = evt.detail.elt, target = evt.detail.target;
+    // A dialog added at the end of the page swaps nothing away.
+    if (!elt || !target || elt === target || target === document.body) return;
+    var open = Array.prototype.filter.call(target.querySelectorAll("form"), function (form) {
+      return form.querySelector("[data-cancel]") && !form.contains(elt) && changed(form);
+    });
+    if (open.length && !window.confirm(document.body.dataset.discardQuestion)) evt.preventDefault();
+  });
+
   /* "Select all on this page": ticks the row checkboxes of its form. */
   document.addEventListener("change", function (evt) {
     var all = evt.target.closest && evt.target.closest("[data-select-all]");

@@ -198,3 +198,28 @@ def test_more_questions_keeps_what_was_typed(live_server, signed_in, axe):
     expect(page.get_by_label("Name")).to_have_value("Site visit")
     expect(page.locator("#q0-text")).to_have_value("Arrived on time?")
     axe(page, "more questions")
+
+
+def test_another_parts_button_asks_before_typed_text_is_lost(live_server, signed_in, axe):
+    page = signed_in("manager")
+    client_id = add_client(live_server.app, name="Acme Events")
+    page.goto(f"{live_server.url}/clients/{client_id}")
+    defaults = page.get_by_role("region", name="Project defaults")
+    defaults.get_by_role("link", name="Edit notes to staff").click()
+    notes = defaults.get_by_role("textbox", name="Notes to staff")
+    notes.fill("Typed, not saved")
+    asked = []
+
+    def dismiss(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    defaults.get_by_role("link", name="Edit default location").click()
+    expect(notes).to_have_value("Typed, not saved")
+    assert asked == ["Discard the changes you typed?"]
+    page.once("dialog", lambda dialog: dialog.accept())
+    defaults.get_by_role("link", name="Edit default location").click()
+    expect(defaults.get_by_label("Name of the place")).to_be_visible()
+    expect(notes).to_have_count(0)
+    axe(page, "after agreeing to lose the typed notes")
