@@ -411,14 +411,20 @@ def test_staffing_an_excluded_member_is_refused_with_the_reason(app, manager_cli
     manager_client.post(f"/clients/{client_id}/defaults/exclude", htmx=True,
                         data={"staff": staff_id, "reason": "Asked by the client"})
     project_id = new_project(manager_client, client_id)
-    picker = manager_client.get(f"/projects/{project_id}/staff/edit", htmx=True)
+    assert_unstaffable(app, manager_client, project_id, staff_id,
+                       "Bob is excluded from this client's projects: Asked by the client")
+
+
+def assert_unstaffable(app, http, project_id, staff_id, message):
+    """The staff picker shows the person disabled (naming the exclusion) and a crafted
+    request to staff them is refused with `message`."""
+    picker = http.get(f"/projects/{project_id}/staff/edit", htmx=True)
     option = one(picker, f'option[value="{staff_id}"]')
-    assert "disabled" in option.attributes
-    refused = manager_client.post(f"/projects/{project_id}/staff", htmx=True,
-                                  data={"staff": str(staff_id)})
+    assert "disabled" in option.attributes and "excluded" in words(option)
+    refused = http.post(f"/projects/{project_id}/staff", htmx=True,
+                        data={"staff": str(staff_id)})
     assert refused.status_code == 422
-    assert "Bob is excluded from this client's projects: Asked by the client" in words(
-        one(refused, "#project-staff"))
+    assert message in words(one(refused, "#project-staff"))
     assert count(app, Assignment) == 0
 
 
@@ -630,15 +636,8 @@ def test_an_exclusion_added_later_holds_on_the_clients_existing_projects(app, ma
                              start_date=(date.today() + timedelta(days=20)).isoformat())
     assert manager_client.post(f"/clients/{client_id}/defaults/exclude", htmx=True,
                                data={"staff": bob, "reason": "Rude"}).status_code == 200
-    picker = manager_client.get(f"/projects/{project_id}/staff/edit", htmx=True)
-    option = one(picker, f'option[value="{bob}"]')
-    assert "disabled" in option.attributes and "excluded: Rude" in words(option)
-    refused = manager_client.post(f"/projects/{project_id}/staff", htmx=True,
-                                  data={"staff": str(bob)})
-    assert refused.status_code == 422
-    assert "Bob is excluded from this client's projects: Rude" in words(
-        one(refused, "#project-staff"))
-    assert count(app, Assignment) == 0
+    assert_unstaffable(app, manager_client, project_id, bob,
+                       "Bob is excluded from this client's projects: Rude")
     # The project's value no longer matches the client's: it does not claim it does.
     page = manager_client.get(f"/projects/{project_id}")
     part = "#project-settings [aria-labelledby=project-excluded-title]"
