@@ -909,3 +909,25 @@ def test_focus_after_excluding_goes_back_to_the_exclude_button(app, manager_clie
     done = manager_client.post(f"/clients/{client_id}/defaults/exclude", htmx=True,
                                data={"staff": bob, "reason": ""})
     assert attr(done, "[autofocus]", "id") == "client-exclude"
+
+
+def test_text_in_utf16_or_latin1_is_kept_and_served_in_its_encoding(app, manager_client,
+                                                                     viewer_client, client_id,
+                                                                     upload_dir):
+    utf16 = "Café crème\r\n".encode("utf-16")  # with its byte order mark, as Notepad saves
+    latin1 = "Café crème, entrée B, arrivée à 8 h.\n".encode("latin-1")
+    response = upload(manager_client, client_id, {"notepad.txt": utf16, "old.txt": latin1})
+    assert response.status_code == 200
+    with app.app_context():
+        first, second = [d.id for d in services.documents("client", client_id)]
+    served = {}
+    for doc_id in (first, second):
+        download = viewer_client.get(f"/documents/{doc_id}")
+        content_type = download.headers["Content-Type"]
+        assert content_type.startswith("text/plain; charset=")
+        served[doc_id] = download.data.decode(content_type.split("charset=")[1])
+        download.close()
+    assert served[first].strip() == "Café crème"
+    assert served[second].startswith("Café crème, entrée B")
+    # Still refused: binary with NULs and no byte order mark.
+    assert upload(manager_client, client_id, {"x.txt": b"ab\x00cd"}).status_code == 422

@@ -119,20 +119,52 @@ def _office(path: str) -> str | None:
     return None
 
 
-def _text(path: str, filename: str) -> str | None:
-    with open(path, "rb") as f:
-        data = f.read()
-    if not data or b"\x00" in data or data.startswith((b"MZ", b"\x7fELF", b"#!")):
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # what Windows Notepad's "Unicode" starts with
+
+
+def _decoded(data: bytes) -> tuple[str, str] | None:
+    """(text, its encoding) of a text file's bytes: UTF-16 with its byte order mark, UTF-8,
+    or the most likely other encoding (Latin-1...); None when it is no text."""
+    if data.startswith(UTF16_BOMS):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            return None
+    if b"\x00" in data:
         return None
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         from charset_normalizer import from_bytes
 
-        best = from_bytes(data).best()
-        if best is None:
+        matches = list(from_bytes(data))
+        if not matches:
             return None
-        text = str(best)
+        # Several encodings often read a short text equally well: among those, Windows'
+        # Western one, the legacy encoding of English and French text (this app's languages).
+        least = min(match.chaos for match in matches)
+        best = next((m for m in matches if m.chaos == least and m.encoding == "cp1252"),
+                    matches[0])
+        return str(best), best.encoding
+
+
+def text_charset(path: str) -> str:
+    """The charset a stored text file is served with, so that a browser opening it reads
+    its own encoding."""
+    with open(path, "rb") as f:
+        found = _decoded(f.read())
+    return found[1] if found else "utf-8"
+
+
+def _text(path: str, filename: str) -> str | None:
+    with open(path, "rb") as f:
+        data = f.read()
+    if not data or data.startswith((b"MZ", b"\x7fELF", b"#!")):
+        return None
+    found = _decoded(data)
+    if found is None:
+        return None
+    text = found[0]
     lowered = text.lstrip("\ufeff \t\r\n").lower().encode("utf-8", "replace")
     if lowered.startswith(b"<") or any(mark in lowered[:4096] for mark in MARKUP):
         return None
