@@ -10,7 +10,8 @@ section's template: the object under the page's owner_name (`client`, `project`)
 (the block replaces itself in an open page: its view may autofocus its Edit button).
 
 register(bp, page) adds, for each section, under the page's URL:
-    GET  <page>/<name>        the view (what Cancel and a save bring back)
+    GET  <page>/<name>        the view (what Cancel and a save bring back; ?refresh=1 when
+                              the section reloads on another's event: it takes no focus)
     GET  <page>/<name>/edit   the form
     POST <page>/<name>        save: 422 with the errors in place, 409 with the current
                               values when someone saved first, else the view again
@@ -184,11 +185,14 @@ def _section_block(page: Page, section: Section, owner, block: str, status: int 
     if saved is not None:
         data = {**data, **saved.data}
     # `swapped`: the section replaces itself in a page already open, so its view may take
-    # focus back to its Edit button (autofocus), which a page loading must not.
+    # focus back to its Edit button (autofocus), which a page loading must not; nor a
+    # section reloading because another one changed what it shows (?refresh=1: the user
+    # is elsewhere).
     return render(section.template, block, status=status, trigger=trigger,
                   **{page.owner_name: owner}, page=page, data=data, form=form,
                   editing=section.name if form else None,
-                  conflict=bool(saved and saved.conflict), swapped=True)
+                  conflict=bool(saved and saved.conflict),
+                  swapped=not request.args.get("refresh"))
 
 
 def render_view(page: Page, name: str, owner, saved: Saved | None = None, trigger=None):

@@ -226,6 +226,19 @@
     cancel.click();
   });
 
+  /* Another button of a section whose inline form holds typed text (Upload documents
+     while the notes are being edited) would swap the form away: only if the user agrees
+     to lose the text. The form's own Save and Cancel go on as before. */
+  document.addEventListener("htmx:confirm", function (evt) {
+    var elt = evt.detail.elt, target = evt.detail.target;
+    // A dialog added at the end of the page swaps nothing away.
+    if (!elt || !target || elt === target || target === document.body) return;
+    var open = Array.prototype.filter.call(target.querySelectorAll("form"), function (form) {
+      return form.querySelector("[data-cancel]") && !form.contains(elt) && changed(form);
+    });
+    if (open.length && !window.confirm(document.body.dataset.discardQuestion)) evt.preventDefault();
+  });
+
   /* "Select all on this page": ticks the row checkboxes of its form. */
   document.addEventListener("change", function (evt) {
     var all = evt.target.closest && evt.target.closest("[data-select-all]");
@@ -338,6 +351,15 @@
     if (!bar || !evt.detail.lengthComputable) return;
     bar.hidden = false;
     bar.value = Math.round(evt.detail.loaded / evt.detail.total * 100);
+  });
+  // Once answered, the bar goes (an answer that does not replace the form, such as a
+  // refusal shown elsewhere, must not leave it at 100 %), and a refused file is unchosen.
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var form = evt.detail.elt && evt.detail.elt.closest && evt.detail.elt.closest(".upload-form");
+    if (!form || !form.isConnected) return;
+    var bar = form.querySelector(".upload-progress");
+    if (bar) { bar.hidden = true; bar.value = 0; }
+    if (evt.detail.failed) form.querySelector("input[type=file]").value = "";
   });
   function dropZone(evt) {
     var zone = evt.target.closest && evt.target.closest("[data-drop-upload]");

@@ -354,7 +354,7 @@ def test_override_then_reset_to_client_default(app, manager_client, client_id, u
                                       "version": attr(form, "input[name=version]", "value")})
     assert saved.status_code == 200
     assert "Changed for this project" in texts(saved, "#project-settings .badge")
-    assert "Reset to client default (location)" in texts(saved, "#project-settings button")
+    assert "Reset to client default (location)" in texts(saved, "#project-settings a.button")
     reset = manager_client.post(f"/projects/{project_id}/settings/location/reset", htmx=True)
     assert_fragment(reset, "project-settings")
     assert texts(reset, "#project-settings .badge") == ["From client defaults"] * 5
@@ -411,14 +411,20 @@ def test_staffing_an_excluded_member_is_refused_with_the_reason(app, manager_cli
     manager_client.post(f"/clients/{client_id}/defaults/exclude", htmx=True,
                         data={"staff": staff_id, "reason": "Asked by the client"})
     project_id = new_project(manager_client, client_id)
-    picker = manager_client.get(f"/projects/{project_id}/staff/edit", htmx=True)
+    assert_unstaffable(app, manager_client, project_id, staff_id,
+                       "Bob is excluded from this client's projects: Asked by the client")
+
+
+def assert_unstaffable(app, http, project_id, staff_id, message):
+    """The staff picker shows the person disabled (naming the exclusion) and a crafted
+    request to staff them is refused with `message`."""
+    picker = http.get(f"/projects/{project_id}/staff/edit", htmx=True)
     option = one(picker, f'option[value="{staff_id}"]')
-    assert "disabled" in option.attributes
-    refused = manager_client.post(f"/projects/{project_id}/staff", htmx=True,
-                                  data={"staff": str(staff_id)})
+    assert "disabled" in option.attributes and "excluded" in words(option)
+    refused = http.post(f"/projects/{project_id}/staff", htmx=True,
+                        data={"staff": str(staff_id)})
     assert refused.status_code == 422
-    assert "Bob is excluded from this client's projects: Asked by the client" in words(
-        one(refused, "#project-staff"))
+    assert message in words(one(refused, "#project-staff"))
     assert count(app, Assignment) == 0
 
 
@@ -619,3 +625,309 @@ def test_a_deleted_client_frees_its_documents_files(app, manager_client, client_
     response = manager_client.post(f"/clients/{client_id}/delete")
     assert response.status_code == 303
     assert stored_files(upload_dir) == [] and count(app, StoredFile) == 0
+
+
+# --- Exclusions on projects created before them -----------------------------------------------
+
+def test_an_exclusion_added_later_holds_on_the_clients_existing_projects(app, manager_client,
+                                                                         client_id):
+    bob = add_staff(app, "Bob")
+    project_id = new_project(manager_client, client_id,
+                             start_date=(date.today() + timedelta(days=20)).isoformat())
+    assert manager_client.post(f"/clients/{client_id}/defaults/exclude", htmx=True,
+                               data={"staff": bob, "reason": "Rude"}).status_code == 200
+    assert_unstaffable(app, manager_client, project_id, bob,
+                       "Bob is excluded from this client's projects: Rude")
+    # The project's value no longer matches the client's: it does not claim it does.
+    page = manager_client.get(f"/projects/{project_id}")
+    part = "#project-settings [aria-labelledby=project-excluded-title]"
+    assert texts(page, f"{part} .badge") == ["From client defaults, before they changed"]
+    assert "Bob · Rude (excluded by the client's defaults)" in words(one(page, part))
+    assert not find(page, f"{part} ul.excluded-staff form")  # let back on the client only
+    assert manager_client.post(f"/projects/{project_id}/settings/excluded/{bob}/remove",
+                               htmx=True).status_code == 422
+    reset = manager_client.post(f"/projects/{project_id}/settings/excluded/reset", htmx=True)
+    assert texts(reset, "#project-settings .badge") == ["From client defaults"] * 5
+
+
+def test_the_projects_exclusion_picker_leaves_out_who_is_excluded_already(app, manager_client,
+                                                                          client_id):
+    bob, dana = add_staff(app, "Bob"), add_staff(app, "Dana")
+    manager_client.post(f"/clients/{client_id}/defaults/exclude", htmx=True,
+                        data={"staff": bob, "reason": ""})
+    project_id = new_project(manager_client, client_id)
+    form = manager_client.get(f"/projects/{project_id}/settings/exclude", htmx=True)
+    offered = [o.attributes["value"] for o in find(form, "#project-exclude-staff option")]
+    assert str(bob) not in offered and str(dana) in offered
+    again = manager_client.post(f"/projects/{project_id}/settings/exclude", htmx=True,
+                                data={"staff": str(bob), "reason": ""})
+    assert again.status_code == 422
+    assert words(one(again, "#project-exclude-staff-error")) == "Bob is already excluded."
+    client_form = manager_client.get(f"/clients/{client_id}/defaults/exclude", htmx=True)
+    assert str(bob) not in [o.attributes["value"]
+                            for o in find(client_form, "#client-exclude-staff option")]
+
+
+def test_apply_lists_and_removes_excluded_people_who_are_staffed(app, manager_client,
+                                                                 client_id):
+    bob, chloe = add_staff(app, "Bob"), add_staff(app, "Chloé")
+    soon = (date.today() + timedelta(days=20)).isoformat()
+    project_id = new_project(manager_client, client_id, start_date=soon)
+    assign_staff(app, project_id, bob)
+    assign_staff(app, project_id, chloe)
+    manager_client.post(f"/clients/{client_id}/defaults/exclude", htmx=True,
+                        data={"staff": bob, "reason": "Rude", "remove": "no"})
+    # Staffed and excluded: flagged on the project, never silently.
+    staff = one(manager_client.get(f"/projects/{project_id}"), "#project-staff")
+    assert "Excluded from this client's projects: Rude" in words(staff)
+    dialog = manager_client.get(f"/clients/{client_id}/defaults/apply", htmx=True)
+    assert texts(dialog, "ul.apply-leaving li") == ["Bob · Gala (Rude)"]
+    assert manager_client.post(f"/clients/{client_id}/defaults/apply",
+                               htmx=True).status_code == 200
+    with app.app_context():
+        assert db.session.get(Assignment, (project_id, bob)) is None
+        assert db.session.get(Assignment, (project_id, chloe)) is not None
+        assert services.project_excluded(db.session.get(Project, project_id)) == {bob: "Rude"}
+    assert not find(manager_client.get(f"/clients/{client_id}/defaults/apply", htmx=True),
+                    "ul.apply-leaving")
+
+
+# --- One place per value, sections that depend on each other reload ------------------------
+
+def test_location_and_notes_are_edited_in_project_settings_only(app, manager_client,
+                                                                client_id):
+    project_id = new_project(manager_client, client_id, location="Hall 1", notes="Gate B")
+    details_form = manager_client.get(f"/projects/{project_id}/details/edit", htmx=True)
+    assert not find(details_form, "[name=location]") and not find(details_form, "[name=notes]")
+    page = manager_client.get(f"/projects/{project_id}")
+    assert [words(h) for h in find(page, "#project-settings h3")][::4] == ["Location",
+                                                                          "Excluded staff"]
+    assert len(find(page, "#project-notes-title")) == 1
+    assert len(find(page, "#project-notes-edit")) == 1
+    assert not find(page, "#project-details [name=location]")
+    # The New project form keeps both fields.
+    new_form = manager_client.get(f"/projects/new?client={client_id}")
+    assert find(new_form, "textarea[name=location]") and find(new_form, "textarea[name=notes]")
+
+
+def test_excluding_a_staffed_person_reloads_the_staff_section(app, manager_client, client_id):
+    dana = add_staff(app, "Dana")
+    project_id = new_project(manager_client, client_id)
+    assign_staff(app, project_id, dana)
+    page = manager_client.get(f"/projects/{project_id}")
+    staff = one(page, "#project-staff")
+    assert staff.attributes["hx-trigger"] == "projectStaffChanged from:body"
+    reload_url = staff.attributes["hx-get"]
+    done = manager_client.post(f"/projects/{project_id}/settings/exclude", htmx=True,
+                               data={"staff": dana, "reason": "", "remove": "yes"})
+    assert "projectStaffChanged" in done.headers["HX-Trigger"]
+    reloaded = manager_client.get(reload_url, htmx=True)
+    assert_fragment(reloaded, "project-staff")
+    assert "Dana" not in words(one(reloaded, "#project-staff"))
+    assert not find(reloaded, "[autofocus]")  # the user is in the settings, not here
+
+
+def test_a_new_clients_defaults_reload_the_settings_section(app, manager_client, client_id):
+    other = add_client(app, "Other")
+    save_part(manager_client, other, "notes", notes="Other's notes")
+    project_id = new_project(manager_client, client_id,
+                             start_date=(date.today() + timedelta(days=9)).isoformat())
+    settings = one(manager_client.get(f"/projects/{project_id}"), "#project-settings")
+    assert settings.attributes["hx-trigger"] == "projectSettingsChanged from:body"
+    reload_url = settings.attributes["hx-get"]
+    taken = manager_client.post(f"/projects/{project_id}/details", htmx=True,
+                                data={**details(app, project_id, client=str(other)),
+                                      "take_defaults": "yes"})
+    assert taken.status_code == 200
+    assert "projectSettingsChanged" in taken.headers["HX-Trigger"]
+    reloaded = manager_client.get(reload_url, htmx=True)
+    assert "Other's notes" in words(one(reloaded, "#project-settings"))
+    assert not find(reloaded, "[autofocus]")
+
+
+def test_the_client_change_question_has_the_only_autofocus(app, manager_client, client_id):
+    other = add_client(app, "Other")
+    project_id = new_project(manager_client, client_id,
+                             start_date=(date.today() + timedelta(days=9)).isoformat())
+    asked = manager_client.post(f"/projects/{project_id}/details", htmx=True,
+                                data=details(app, project_id, client=str(other)))
+    assert asked.status_code == 200 and find(asked, "#client-change-question")
+    focused = find(asked, "[autofocus]")
+    assert [(node.tag, node.attributes.get("value")) for node in focused] == [
+        ("button", "yes")]
+
+
+def test_the_new_project_form_says_what_an_empty_field_inherits(app, manager_client,
+                                                                client_id):
+    save_part(manager_client, client_id, "location", location_name="Salle <b>Pleyel</b>",
+              location_address="1 rue\nParis")
+    save_part(manager_client, client_id, "notes", notes="Badge")
+    form = manager_client.get(f"/projects/new?client={client_id}")
+    assert words(one(form, "#location-hint")) == (
+        "Left empty: the default location of “Acme” is used (Salle <b>Pleyel</b>, 1 rue, "
+        "Paris). Anything typed here replaces it for this project.")
+    assert not find(form, "#location-hint b")
+    assert "Left empty: the default notes to staff of “Acme” are used." in words(
+        one(form, "#notes-hint"))
+    assert attr(form, "#location", "aria-describedby") == "location-hint"
+    bare = manager_client.get("/projects/new")
+    assert not find(bare, "#location-hint")
+    assert "Left empty" not in words(one(bare, "#notes-hint"))
+
+
+# --- Documents: asked before removal, focus, names, errors by the form ------------------------
+
+def test_removing_a_document_asks_first_and_focus_lands_on_the_next_row(app, manager_client,
+                                                                         client_id, upload_dir):
+    upload(manager_client, client_id, {"a.txt": b"one", "b.txt": b"two", "c.txt": b"three"})
+    with app.app_context():
+        a, b, c = [d.id for d in services.documents("client", client_id)]
+    base = f"/clients/{client_id}/defaults/documents"
+    page = manager_client.get(f"/clients/{client_id}")
+    link = one(page, f'a[hx-get="{base}/{b}/remove"]')
+    assert words(link) == "Remove b.txt" and link.attributes["hx-target"] == "body"
+    dialog = manager_client.get(f"{base}/{b}/remove", htmx=True)
+    assert words(one(dialog, "dialog h2")) == "Remove “b.txt”?"
+    assert attr(dialog, "dialog form", "hx-post") == f"{base}/{b}/remove"
+    assert attr(dialog, "dialog form", "hx-target") == "#client-defaults"
+    assert_page(manager_client.get(f"{base}/{b}/remove"))  # a page of its own without JS
+    assert count(app, Document) == 3  # asking removed nothing
+    removed = manager_client.post(f"{base}/{b}/remove", htmx=True)
+    assert_fragment(removed, "client-defaults")
+    assert "closeDialog" in removed.headers["HX-Trigger"]
+    # Newest first: c, (b), a — focus on the row after the removed one.
+    assert words(one(removed, "[autofocus]")) == "a.txt"
+    last = manager_client.post(f"{base}/{a}/remove", htmx=True)
+    assert words(one(last, "[autofocus]")) == "c.txt"
+    gone = manager_client.post(f"{base}/{c}/remove", htmx=True)
+    assert words(one(gone, "[autofocus]")) == "Upload documents"
+    assert manager_client.get(f"{base}/{c}/remove", htmx=True).status_code == 404
+
+
+def test_focus_after_upload_rename_and_a_refused_upload(app, manager_client, client_id,
+                                                        upload_dir):
+    uploaded = upload(manager_client, client_id, {"a.txt": b"one"})
+    assert words(one(uploaded, "[autofocus]")) == "Upload documents"
+    with app.app_context():
+        doc_id = services.documents("client", client_id)[0].id
+    renamed = manager_client.post(f"/clients/{client_id}/defaults/documents/{doc_id}/rename",
+                                  htmx=True, data={"name": "Arrival"})
+    assert words(one(renamed, "[autofocus]")) == "Arrival"
+    refused = upload(manager_client, client_id, {"page.png": LYING["page.png"]})
+    assert refused.status_code == 422
+    assert attr(refused, "[autofocus]", "id") == "client-documents-files"
+    assert attr(refused, "#client-documents-files", "aria-describedby") == \
+        "client-documents-error"
+    # The error stands inside the upload form, not at the top of the section.
+    assert "is not a file type" in words(one(refused, "#client-documents-upload [role=alert]"))
+
+
+def test_an_oversize_upload_replaces_the_section_with_the_error_by_the_form(
+        app, manager_client, client_id, upload_dir):
+    app.config["CLIENTAPP_UPLOAD_MAX_BYTES"] = 1000
+    response = upload(manager_client, client_id, {"big.txt": b"x" * 1001})
+    assert response.status_code == 413
+    assert response.headers["HX-Retarget"] == "#client-defaults"
+    assert response.headers["HX-Reselect"] == "#client-defaults"
+    assert response.headers["HX-Reswap"] == "outerHTML"
+    assert_fragment(response, "client-defaults", 413)
+    assert "nothing was stored" in words(one(response, "#client-documents-error"))
+    assert "hidden" in one(response, "progress").attributes
+    assert stored_files(upload_dir) == []
+
+
+def test_a_download_keeps_the_stored_types_extension(app, manager_client, viewer_client,
+                                                     client_id, upload_dir):
+    upload(manager_client, client_id, {"badge.png": GOOD["map.png"][0],
+                                       "notes.txt": b"hello", "photo.jpeg": GOOD["photo.jpg"][0]})
+    with app.app_context():
+        png, txt, jpeg = [d.id for d in services.documents("client", client_id)]
+    base = f"/clients/{client_id}/defaults/documents"
+    for doc_id, name in ((png, "badge.exe"), (txt, "Consignes d'arrivée")):
+        assert manager_client.post(f"{base}/{doc_id}/rename", htmx=True,
+                                   data={"name": name}).status_code == 200
+    names = {}
+    for doc_id in (png, txt, jpeg):
+        response = viewer_client.get(f"/documents/{doc_id}")
+        names[doc_id] = response.headers["Content-Disposition"]
+        response.close()
+    assert "badge.exe.png" in names[png]
+    assert "Consignes%20d%27arriv%C3%A9e.txt" in names[txt]
+    assert names[jpeg] == "attachment; filename=photo.jpeg"  # a known extension of its type stays
+
+
+def test_the_timeline_names_the_documents(app, manager_client, client_id, upload_dir):
+    upload(manager_client, client_id, {"plan.pdf": GOOD["plan.pdf"][0], "a.txt": b"a"})
+    with app.app_context():
+        doc_id = services.documents("client", client_id)[0].id
+    base = f"/clients/{client_id}/defaults/documents"
+    manager_client.post(f"{base}/{doc_id}/rename", htmx=True, data={"name": "Floor <plan>"})
+    manager_client.post(f"{base}/{doc_id}/remove", htmx=True)
+    entries = texts(manager_client.get(f"/clients/{client_id}"), "#client-interactions li p")
+    assert "Information documents uploaded: plan.pdf, a.txt." in entries
+    assert "Information document “plan.pdf” renamed “Floor <plan>”." in entries
+    assert "Information document “Floor <plan>” removed." in entries
+
+
+def test_reset_asks_first_naming_what_is_lost_and_focus_returns_to_the_part(
+        app, manager_client, client_id, upload_dir):
+    upload(manager_client, client_id, {"a.txt": b"client's"})
+    project_id = new_project(manager_client, client_id)
+    manager_client.post(f"/projects/{project_id}/settings/documents", htmx=True,
+                        content_type="multipart/form-data",
+                        data={"files": [(io.BytesIO(b"ours"), "only-here.txt")]})
+    assert len(stored_files(upload_dir)) == 2
+    page = manager_client.get(f"/projects/{project_id}")
+    url = f"/projects/{project_id}/settings/documents/reset"
+    link = one(page, f'#project-settings a[hx-get="{url}"]')
+    assert link.attributes["hx-target"] == "body"
+    dialog = manager_client.get(url, htmx=True)
+    assert words(one(dialog, "dialog h2")) == \
+        "Reset “Information documents” to the client's default?"
+    assert "The project's 2 documents are replaced by the client's 1" in words(
+        one(dialog, "dialog"))
+    assert attr(dialog, "dialog form", "hx-post") == url
+    assert_page(manager_client.get(url))  # without JavaScript: a page of its own
+    assert len(stored_files(upload_dir)) == 2  # asking deleted nothing
+    reset = manager_client.post(url, htmx=True)
+    assert "closeDialog" in reset.headers["HX-Trigger"]
+    assert words(one(reset, "[autofocus]")) == "Upload documents"
+    assert len(stored_files(upload_dir)) == 1
+    form = manager_client.get(f"/projects/{project_id}/settings/edit?part=notes", htmx=True)
+    manager_client.post(f"/projects/{project_id}/settings?part=notes", htmx=True, data={
+        "part": "notes", "notes": "Ours", "version": attr(form, "input[name=version]", "value")})
+    notes = manager_client.post(f"/projects/{project_id}/settings/notes/reset", htmx=True)
+    assert attr(notes, "[autofocus]", "id") == "project-notes-edit"
+    excluded = manager_client.post(f"/projects/{project_id}/settings/excluded/reset",
+                                   htmx=True)
+    assert attr(excluded, "[autofocus]", "id") == "project-exclude"
+
+
+def test_focus_after_excluding_goes_back_to_the_exclude_button(app, manager_client,
+                                                              client_id):
+    bob = add_staff(app, "Bob")
+    done = manager_client.post(f"/clients/{client_id}/defaults/exclude", htmx=True,
+                               data={"staff": bob, "reason": ""})
+    assert attr(done, "[autofocus]", "id") == "client-exclude"
+
+
+def test_text_in_utf16_or_latin1_is_kept_and_served_in_its_encoding(app, manager_client,
+                                                                     viewer_client, client_id,
+                                                                     upload_dir):
+    utf16 = "Café crème\r\n".encode("utf-16")  # with its byte order mark, as Notepad saves
+    latin1 = "Café crème, entrée B, arrivée à 8 h.\n".encode("latin-1")
+    response = upload(manager_client, client_id, {"notepad.txt": utf16, "old.txt": latin1})
+    assert response.status_code == 200
+    with app.app_context():
+        first, second = [d.id for d in services.documents("client", client_id)]
+    served = {}
+    for doc_id in (first, second):
+        download = viewer_client.get(f"/documents/{doc_id}")
+        content_type = download.headers["Content-Type"]
+        assert content_type.startswith("text/plain; charset=")
+        served[doc_id] = download.data.decode(content_type.split("charset=")[1])
+        download.close()
+    assert served[first].strip() == "Café crème"
+    assert served[second].startswith("Café crème, entrée B")
+    # Still refused: binary with NULs and no byte order mark.
+    assert upload(manager_client, client_id, {"x.txt": b"ab\x00cd"}).status_code == 422

@@ -71,3 +71,68 @@ def test_bad_templates_are_422(app, admin_client):
         assert_fragment(response, "template-form", 422)
         assert find(response, ".error")
     assert count(app, FieldReportTemplate) == 0
+
+
+def test_more_questions_keeps_what_was_typed(app, admin_client):
+    typed = form_data("Site <visit>", [("Arrived?", "yes_no", True, ""),
+                                      ("Mood", "choice", False, "Good\nBad"),
+                                      ("", "short_text", False, "")])
+    more = admin_client.post("/field-reports/new", htmx=True, data={**typed, "more": "1"})
+    assert_fragment(more, "template-form")
+    assert one(more, "#template-name").attributes["value"] == "Site <visit>"
+    assert [n.attributes.get("value") or "" for n in find(more, "input[name=text]")] == [
+        "Arrived?", "Mood", "", "", "", ""]
+    assert one(more, "#q1-options").text() == "Good\nBad"
+    assert "checked" in one(more, "input[name=required][value='0']").attributes
+    assert one(more, "[autofocus]").attributes["id"] == "q3-text"  # the first new row
+    assert count(app, FieldReportTemplate) == 0  # nothing saved
+    with app.app_context():
+        template = FieldReportTemplate(name="Kept", questions=[
+            {"text": "Q", "type": "short_text", "required": False}])
+        db.session.add(template)
+        db.session.commit()
+        template_id, version = template.id, template.version
+    edit_more = admin_client.post(f"/field-reports/{template_id}/edit", htmx=True, data={
+        **form_data("Renamed", [("Q", "short_text", False, "")]), "more": "1",
+        "version": str(version)})
+    assert edit_more.status_code == 200
+    assert one(edit_more, "#template-name").attributes["value"] == "Renamed"
+    assert len(find(edit_more, "input[name=text]")) == 4
+    with app.app_context():
+        assert db.session.get(FieldReportTemplate, template_id).name == "Kept"
+    # Save is the form's first button: Enter in a field saves.
+    assert [b.attributes.get("name") for b in find(more, "form button[type=submit]")] == [
+        None, "more"]
+
+
+def test_delete_asks_first_saying_who_uses_the_template(app, admin_client):
+    from clientapp.defaults.models import ClientDefaults, ProjectSettings
+
+    from .factories import add_client, add_project
+
+    client_id = add_client(app, "Acme")
+    project_id = add_project(app, client_id, "Gala")
+    with app.app_context():
+        template = FieldReportTemplate(name="Tmp <b>", questions=[
+            {"text": "Q", "type": "short_text", "required": False}])
+        unused = FieldReportTemplate(name="Unused", questions=[])
+        db.session.add_all([template, unused])
+        db.session.flush()
+        db.session.add(ClientDefaults(client_id=client_id, field_reports=[template.id]))
+        db.session.add(ProjectSettings(project_id=project_id, field_reports=[template.id],
+                                       excluded=[]))
+        db.session.commit()
+        template_id, unused_id = template.id, unused.id
+    page = admin_client.get("/field-reports")
+    link = one(page, f'a[hx-get="/field-reports/{template_id}/delete"]')
+    assert words(link) == "Delete Tmp <b>" and link.attributes["hx-target"] == "body"
+    dialog = admin_client.get(f"/field-reports/{template_id}/delete", htmx=True)
+    assert words(one(dialog, "dialog h2")) == "Delete “Tmp <b>”?"
+    assert "Chosen by 1 client, and by 1 project: they lose this field report." in words(
+        one(dialog, "dialog"))
+    assert "No client or project chooses it." in words(
+        one(admin_client.get(f"/field-reports/{unused_id}/delete", htmx=True), "dialog"))
+    assert_page(admin_client.get(f"/field-reports/{template_id}/delete"))
+    assert count(app, FieldReportTemplate) == 2  # asking deleted nothing
+    assert admin_client.post(f"/field-reports/{template_id}/delete").status_code == 303
+    assert count(app, FieldReportTemplate) == 1

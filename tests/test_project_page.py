@@ -167,12 +167,16 @@ def test_page_and_fragment_for_every_role(app, request, role):
     assert head.css_first(".badge").text() == "Ongoing"
     assert "Jun 14, 2026 – Jun 16, 2026" in words(head)
     assert attr(page, "#project-head a[href='/clients/%d']" % client_id, "href")
-    assert one(page, "#project-details .multiline").text() == "Quai Branly\nParis"
-    notes = one(page, "#project-notes .multiline")
+    # Location and notes show once, in Project settings (the one place that edits them).
+    settings = "#project-settings [aria-labelledby=project-%s-title] .multiline"
+    assert one(page, settings % "location").text() == "Quai Branly\nParis"
+    notes = one(page, settings % "notes")
     assert notes.text() == "Line one\n<b>two</b>" and notes.css_first("b") is None
-    assert [words(h) for h in find(page, "section h2")] == ["Details", "Notes to staff", "Staff",
-                                                           "Project settings", "Management team",
+    assert [words(h) for h in find(page, "section h2")] == ["Details", "Project settings",
+                                                           "Staff", "Management team",
                                                            "Team discussion"]
+    ids = [node.attributes["id"] for node in find(page, "[id]")]
+    assert len(ids) == len(set(ids)), "duplicate ids"
     writer = role != "viewer"
     assert bool(find(page, "#project-menu-page")) == writer
     assert bool(find(page, "#project-details-edit")) == writer
@@ -213,7 +217,7 @@ def test_unknown_project_is_404_everywhere(admin_client):
 
 # --- Sections, in place ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["details", "notes", "staff"])
+@pytest.mark.parametrize("name", ["details", "staff"])
 def test_section_view_and_edit_page_and_fragment(app, admin_client, name):
     project_id = add_project(app, None, "Gala", date(2026, 7, 1))
     assert_page(admin_client.get(f"/projects/{project_id}/{name}"))
@@ -232,15 +236,14 @@ def test_details_save_in_place(app, admin_client):
     project_id = add_project(app, None, "Gala", date(2026, 7, 1))
     response = admin_client.post(f"/projects/{project_id}/details", htmx=True, data=details_data(
         app, project_id, name="Gala 2026", client=str(client_id), end_date="2026-07-02",
-        start_time="10:00", location="Hall <2>"))
+        start_time="10:00"))
     assert_fragment(response, "project-details")
     assert "projectUpdated" in response.headers["HX-Trigger"]
     assert "projectsChanged" in response.headers["HX-Trigger"]
     assert "Saved." in text_of(response) and not find(response, "form")
     project = load_project(app, project_id)
     assert (project.name, project.client_id, project.end_date, project.start_time,
-            project.location, project.version) == (
-        "Gala 2026", client_id, date(2026, 7, 2), time(10), "Hall <2>", 2)
+            project.version) == ("Gala 2026", client_id, date(2026, 7, 2), time(10), 2)
     plain = admin_client.post(f"/projects/{project_id}/details",
                               data=details_data(app, project_id, name="Gala 3"))
     assert plain.status_code == 303 and plain.headers["Location"] == f"/projects/{project_id}"
@@ -267,8 +270,8 @@ def test_a_project_keeps_its_client_once_archived(app, admin_client):
         db.session.get(Client, client_id).archived_at = datetime(2026, 1, 1, tzinfo=timezone.utc)
         db.session.commit()
     ok = admin_client.post(f"/projects/{project_id}/details", htmx=True,
-                           data=details_data(app, project_id, location="Here"))
-    assert ok.status_code == 200 and load_project(app, project_id).location == "Here"
+                           data=details_data(app, project_id, name="Here"))
+    assert ok.status_code == 200 and load_project(app, project_id).name == "Here"
     refused = admin_client.post(f"/projects/{project_id}/details", htmx=True,
                                 data=details_data(app, project_id, client=str(other)))
     assert refused.status_code == 422
@@ -278,9 +281,11 @@ def test_a_project_keeps_its_client_once_archived(app, admin_client):
 def test_notes_keep_line_breaks_and_show_markup_as_text(app, manager_client):
     project_id = add_project(app, None, "Gala")
     project = load_project(app, project_id)
-    response = manager_client.post(f"/projects/{project_id}/notes", htmx=True, data={
-        "notes": "Gate B\r\n<script>alert(1)</script>", "version": str(project.version)})
-    assert_fragment(response, "project-notes")
+    response = manager_client.post(f"/projects/{project_id}/settings?part=notes", htmx=True,
+                                   data={"part": "notes",
+                                         "notes": "Gate B\r\n<script>alert(1)</script>",
+                                         "version": str(project.version)})
+    assert_fragment(response, "project-settings")
     body = response.get_data(as_text=True)
     assert "<script>alert(1)" not in body and "&lt;script&gt;" in body
     assert load_project(app, project_id).notes == "Gate B\r\n<script>alert(1)</script>" or \
@@ -299,17 +304,18 @@ def test_stale_version_is_409_with_the_current_values(app, admin_client):
     assert "Changed by someone else." in words(banner) and "Theirs" in words(banner)
     assert attr(response, "#name", "value") == "Mine"
     assert load_project(app, project_id).name == "Theirs"
-    notes = admin_client.post(f"/projects/{project_id}/notes", data={"notes": "x",
-                                                                     "version": "1"})
+    notes = admin_client.post(f"/projects/{project_id}/settings?part=notes",
+                              data={"part": "notes", "notes": "x", "version": "1"})
     assert_page(notes, 409)
     assert load_project(app, project_id).notes is None
 
 
 def test_viewer_cannot_edit_sections(app, viewer_client):
     project_id = add_project(app, None, "Gala")
-    for name in ("details", "notes", "staff"):
-        assert viewer_client.get(f"/projects/{project_id}/{name}/edit").status_code == 403
-        assert viewer_client.post(f"/projects/{project_id}/{name}",
+    for name, query in (("details", ""), ("settings", "?part=notes"), ("staff", "")):
+        assert viewer_client.get(f"/projects/{project_id}/{name}/edit{query}"
+                                 ).status_code == 403
+        assert viewer_client.post(f"/projects/{project_id}/{name}{query}",
                                   data={"name": "V", "version": "1"}).status_code == 403
     assert load_project(app, project_id).name == "Gala"
 

@@ -1,5 +1,5 @@
 """The project pages' words: one French for "Notes to staff", "Details" edited as "les
-détails" (not a person's "coordonnées"), the start-time message, calendar headings that
+détails du projet" (not a person's "coordonnées"), the start-time message, calendar headings that
 start with a capital."""
 from datetime import date
 
@@ -11,11 +11,9 @@ def test_project_page_edit_labels_in_french(app, admin_client):
     project_id = add_project(app, None, name="Gala", start=date(2030, 12, 10))
     admin_client.post("/locale", data={"locale": "fr"})
     page = admin_client.get(f"/projects/{project_id}")
-    assert words(one(page, "#project-details-edit")) == "Modifier les détails"
-    # (The Project settings part has its own Edit, with the same words.)
-    assert {words(a) for a in find(page, "#project-notes-edit")} \
-        == {"Modifier les notes au personnel"}
-    headings = [words(h) for h in find(page, "h2")]
+    assert words(one(page, "#project-details-edit")) == "Modifier les détails du projet"
+    assert words(one(page, "#project-notes-edit")) == "Modifier les notes au personnel"
+    headings = [words(h) for h in find(page, "h2, h3")]
     assert "Notes au personnel" in headings
     assert "Notes pour le personnel" not in headings
 

@@ -3,6 +3,7 @@ of questions (a type, "required", options for a choice), created, edited and del
 Clients choose among them in their Project defaults; projects inherit the choice."""
 from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -83,11 +84,22 @@ def _read_form():
     return name, questions, rows, errors
 
 
+def _more(template=None):
+    """"More questions": the form again with what was typed and three empty rows, the first
+    of them focused; nothing is saved."""
+    name, _questions, rows, _errors = _read_form()
+    blank = {"text": "", "type": "short_text", "required": False, "options": ""}
+    focus_row = len(rows)
+    rows += [dict(blank) for _ in range(min(3, ROWS_MAX - len(rows)))]
+    return _form(template, rows=rows, name=name, focus_row=focus_row)
+
+
 def _form(template=None, status=200, **context):
     context.setdefault("rows", _rows(template))
     context.setdefault("name", template.name if template else "")
     context.setdefault("errors", {})
     context.setdefault("conflict", False)
+    context.setdefault("focus_row", None)
     return render("defaults/field_report_form.html", "template_form",
                   status=status, report_template=template, types=QUESTION_TYPES, **context)
 
@@ -101,6 +113,8 @@ def _get(template_id):
 def new_template():
     if request.method == "GET":
         return _form()
+    if request.form.get("more"):
+        return _more()
     name, questions, rows, errors = _read_form()
     if errors:
         return _form(None, 422, rows=rows, name=name, errors=errors)
@@ -116,6 +130,8 @@ def edit_template(template_id: int):
     template = _get(template_id)
     if request.method == "GET":
         return _form(template)
+    if request.form.get("more"):
+        return _more(template)
     name, questions, rows, errors = _read_form()
     if (request.form.get("version") or "") != str(template.version):
         return _form(template, 409, rows=rows, name=name, errors=errors, conflict=True)
@@ -131,11 +147,40 @@ def edit_template(template_id: int):
     return redirect_htmx(url_for("field_reports.list_templates"))
 
 
-@bp.post("/<id:template_id>/delete")
+def _uses(template_id: int) -> tuple[int, int]:
+    """How many clients' defaults and projects' settings choose this template."""
+    from .models import ClientDefaults, ProjectSettings
+
+    def count(column):
+        return sum(1 for chosen in db.session.scalars(select(column))
+                   if template_id in (chosen or []))
+
+    return count(ClientDefaults.field_reports), count(ProjectSettings.field_reports)
+
+
+@bp.route("/<id:template_id>/delete", methods=["GET", "POST"])
 @role_required("admin")
 def delete_template(template_id: int):
+    """GET: the question first, saying who uses the template; POST: the deletion."""
     template = _get(template_id)
     name = template.name
+    if request.method == "GET":
+        from ..htmx import wants_fragment
+        from ..sections import REMOVE_TEMPLATE
+
+        clients, projects = _uses(template.id)
+        if clients or projects:
+            text = _("Chosen by %(clients)s, and by %(projects)s: they lose this field "
+                     "report.", clients=ngettext("%(num)s client", "%(num)s clients",
+                                                 clients),
+                     projects=ngettext("%(num)s project", "%(num)s projects", projects))
+        else:
+            text = _("No client or project chooses it.")
+        return render(REMOVE_TEMPLATE, "remove_dialog", modal=wants_fragment(),
+                      question={"title": _("Delete “%(name)s”?", name=name), "text": text,
+                                "button": _("Delete")},
+                      action=request.path, target="#template-list",
+                      next_path=url_for("field_reports.list_templates"))
     db.session.delete(template)
     db.session.commit()
     keep(Notice(_("Template “%(name)s” deleted.", name=name)))

@@ -124,6 +124,7 @@ class DefaultsSection(sections.Section):
         client_id = owner.id if self.kind == "client" else owner.client_id
         data = {"kind": self.kind, "owner": owner, "part": None, "renaming": None,
                 "excluding": False, "confirm": None, "errors": [], "saved": None,
+                "upload_errors": [], "focus": None,
                 "documents": [], "document_count": 0,
                 "templates": [],
                 "ids": {f"{self.kind}_id": owner.id}, "choices": [],
@@ -142,20 +143,25 @@ class DefaultsSection(sections.Section):
             data["defaults"] = defaults
             data["reports"] = services.templates_named(defaults.field_reports if defaults
                                                        else [])
-            data["excluded"] = [(e.staff, e.reason) for e in services.exclusions(owner.id)]
+            data["excluded"] = [(e.staff, e.reason, False)
+                                for e in services.exclusions(owner.id)]
         else:
             settings = db.session.get(services.ProjectSettings, owner.id)
             data["settings"] = settings
             data["marks"] = {part: bool(settings and settings.changed(part)) for part in PARTS}
+            data["stale"] = services.stale_parts(owner)
             data["has_client"] = client_id is not None
             data["reports"] = services.templates_named(settings.field_reports if settings
                                                        else [])
+            # Its own excluded staff, then those its client excludes now (enforced on every
+            # project of the client, whenever created), marked as the client's.
+            own = services.project_excluded(owner)
             excluded = services.excluded_from(owner)
             staff = {s.id: s for s in db.session.scalars(
                 services.select(services.StaffMember).where(
                     services.StaffMember.id.in_(list(excluded))))} if excluded else {}
-            data["excluded"] = [(staff[i], reason) for i, reason in excluded.items()
-                                if i in staff]
+            data["excluded"] = [(staff[i], reason, i not in own)
+                                for i, reason in excluded.items() if i in staff]
         return data
 
     def _version(self, owner) -> str:

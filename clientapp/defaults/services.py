@@ -45,6 +45,17 @@ def document(kind: str, owner_id: int, document_id: int) -> Document | None:
     return found if owner == owner_id else None
 
 
+def neighbour_document(kind: str, owner_id: int, document_id: int) -> int | None:
+    """The document listed after this one (newest first), else the one before: where focus
+    goes once it is removed."""
+    column = Document.client_id if kind == "client" else Document.project_id
+    return db.session.scalar(select(Document.id).where(column == owner_id,
+                                                       Document.id < document_id)
+                             .order_by(Document.id.desc()).limit(1)) or db.session.scalar(
+        select(Document.id).where(column == owner_id, Document.id > document_id)
+        .order_by(Document.id).limit(1))
+
+
 def templates() -> list[FieldReportTemplate]:
     return db.session.scalars(select(FieldReportTemplate)
                               .order_by(FieldReportTemplate.name, FieldReportTemplate.id)).all()
@@ -86,8 +97,8 @@ def staffed_upcoming(client_id: int, staff_id: int, today: date) -> list[Project
 
 # --- A client's defaults ----------------------------------------------------------------------
 
-def _changed(client, part: str) -> None:
-    record(EventKind.DEFAULTS_CHANGED, client, part=part)
+def _changed(client, part: str, **data) -> None:
+    record(EventKind.DEFAULTS_CHANGED, client, part=part, **data)
 
 
 def set_values(client, values: dict, part: str) -> bool:
@@ -114,26 +125,32 @@ def add_documents(kind: str, owner, uploads, user_id: int | None) -> list[str]:
                                 **{f"{kind}_id": owner.id}))
         names.append(name)
     db.session.flush()
-    _after_documents(kind, owner)
+    _after_documents(kind, owner, action="uploaded", names=names[:NAMES_RECORDED],
+                     more=max(0, len(names) - NAMES_RECORDED))
     return names
 
 
 def rename_document(kind: str, owner, doc: Document, name: str) -> None:
+    old = doc.name
     doc.name = name
     db.session.flush()
-    _after_documents(kind, owner)
+    _after_documents(kind, owner, action="renamed", old=old, name=name)
 
 
 def remove_document(kind: str, owner, doc: Document) -> None:
-    file_id = doc.file_id
+    file_id, name = doc.file_id, doc.name
     db.session.delete(doc)
     storage.discard_unreferenced([file_id])
-    _after_documents(kind, owner)
+    _after_documents(kind, owner, action="removed", name=name)
 
 
-def _after_documents(kind, owner) -> None:
+NAMES_RECORDED = 10  # an upload's timeline entry names this many files, then "and N more"
+
+
+def _after_documents(kind, owner, **data) -> None:
+    """The client's timeline says which documents changed and how."""
     if kind == "client":
-        _changed(owner, "documents")
+        _changed(owner, "documents", **data)
     else:
         mark(owner, "documents")
 
@@ -239,29 +256,115 @@ def take_client_defaults(project: Project) -> None:
         reset(project, part)
 
 
+def excluded_staffed_upcoming(client, today: date) -> list[tuple]:
+    """(project, staff member, reason) for each upcoming project of the client that someone
+    works although, once the defaults are applied, they are excluded from it."""
+    client_excluded = {e.staff_id: e.reason for e in exclusions(client.id)}
+    found = []
+    for project in upcoming_projects(client.id, today):
+        settings = db.session.get(ProjectSettings, project.id)
+        own = project_excluded(project) if settings is not None and settings.excluded_changed \
+            else {}
+        after = {**client_excluded, **{i: r for i, r in own.items() if r or i not in
+                                       client_excluded}}
+        if not after:
+            continue
+        staffed = db.session.scalars(
+            select(StaffMember).join(Assignment, Assignment.staff_id == StaffMember.id)
+            .where(Assignment.project_id == project.id, StaffMember.id.in_(list(after)))
+            .order_by(StaffMember.name_key, StaffMember.id)).all()
+        found.extend((project, staff, after[staff.id]) for staff in staffed)
+    return found
+
+
 def apply_to_upcoming(client, today: date) -> list[Project]:
     """The client's current defaults to each upcoming project, for the values it has not
-    changed."""
+    changed; whoever works one of them while excluded from it is taken off it (the
+    confirmation listed them: excluded_staffed_upcoming)."""
     defaults = defaults_of(client.id)
+    leaving = excluded_staffed_upcoming(client, today)
     projects = upcoming_projects(client.id, today)
     for project in projects:
         settings = settings_of(project)
         for part in PARTS:
             if not settings.changed(part):
                 _copy(project, part, defaults)
+    for project, staff, _reason in leaving:
+        assignment = db.session.get(Assignment, (project.id, staff.id))
+        if assignment is not None:
+            db.session.delete(assignment)
+    db.session.flush()
     record(EventKind.DEFAULTS_APPLIED, client, projects=len(projects))
     return projects
 
 
-def excluded_from(project: Project) -> dict[int, str | None]:
-    """{staff id: reason} of who may not work `project`."""
+def project_excluded(project: Project) -> dict[int, str | None]:
+    """{staff id: reason} of the project's own Excluded staff value (a copy of its client's
+    at creation, or changed for it)."""
     settings = db.session.get(ProjectSettings, project.id)
-    if settings is not None:
-        return {int(e["staff"]): e.get("reason") for e in settings.excluded or []
-                if isinstance(e, dict) and "staff" in e}
-    if project.client_id is None:
+    if settings is None:
         return {}
-    return {e["staff"]: e["reason"] for e in _client_excluded(project.client_id)}
+    return {int(e["staff"]): e.get("reason") for e in settings.excluded or []
+            if isinstance(e, dict) and "staff" in e}
+
+
+def excluded_from(project: Project) -> dict[int, str | None]:
+    """{staff id: reason} of who may not work `project`: its own excluded staff and, since
+    an exclusion on the client means "never this client's projects", everyone the client
+    excludes now, whenever the project was created."""
+    found = project_excluded(project)
+    if project.client_id is not None:
+        for entry in _client_excluded(project.client_id):
+            if not found.get(entry["staff"]):
+                found[entry["staff"]] = entry["reason"]
+    return found
+
+
+def staffed_excluded(project: Project) -> dict[int, str | None]:
+    """{staff id: reason} of who works `project` although excluded from it."""
+    excluded = excluded_from(project)
+    if not excluded:
+        return {}
+    staffed = set(db.session.scalars(select(Assignment.staff_id).where(
+        Assignment.project_id == project.id, Assignment.staff_id.in_(list(excluded)))))
+    return {i: r for i, r in excluded.items() if i in staffed}
+
+
+def _documents_key(kind: str, owner_id: int) -> list:
+    column = Document.client_id if kind == "client" else Document.project_id
+    return sorted(db.session.execute(select(Document.file_id, Document.name)
+                                     .where(column == owner_id)).all())
+
+
+def stale_parts(project: Project) -> set[str]:
+    """The values marked "from client defaults" that no longer match the client's current
+    defaults (the client changed them after the project was created)."""
+    settings = db.session.get(ProjectSettings, project.id)
+    if settings is None or project.client_id is None:
+        return set()
+    defaults = defaults_of(project.client_id)
+    current = {
+        "location": (defaults.location if defaults else "") or None,
+        "notes": (defaults.notes if defaults else None) or None,
+        "reports": list(defaults.field_reports or []) if defaults else [],
+    }
+    stale = set()
+    for part in PARTS:
+        if settings.changed(part):
+            continue
+        if part in ("location", "notes"):
+            differs = (getattr(project, part) or None) != current[part]
+        elif part == "reports":
+            differs = list(settings.field_reports or []) != current["reports"]
+        elif part == "excluded":
+            differs = project_excluded(project) != {
+                e["staff"]: e["reason"] for e in _client_excluded(project.client_id)}
+        else:
+            differs = _documents_key("project", project.id) != _documents_key(
+                "client", project.client_id)
+        if differs:
+            stale.add(part)
+    return stale
 
 
 def set_project_excluded(project: Project, entries: list[dict]) -> None:

@@ -18,8 +18,12 @@ def download(document_id: int):
     path = storage.path_of(doc.file)
     if not os.path.exists(path):  # lost from the disk (a restore without its uploads)
         abort(404)
-    response = send_file(path, mimetype=doc.file.content_type,
-                         as_attachment=True, download_name=doc.name, conditional=False,
+    mimetype = doc.file.content_type
+    if mimetype.startswith("text/"):
+        mimetype += "; charset=" + storage.text_charset(path)
+    response = send_file(path, mimetype=mimetype,
+                         as_attachment=True,
+                         download_name=storage.download_name(doc.name, doc.file.content_type), conditional=False,
                          max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"

@@ -37,11 +37,32 @@ MARKUP = (b"<!doctype", b"<html", b"<svg", b"<script", b"<?xml", b"<body", b"<he
 TYPE_NAMES = {
     "application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WebP",
     "text/plain": _l("Text"), "text/csv": "CSV",
-    OOXML[next(iter(OOXML))]: "Word", ODF[0]: "OpenDocument text",
+    OOXML[next(iter(OOXML))]: "Word", ODF[0]: _l("OpenDocument text"),
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PowerPoint",
-    ODF[1]: "OpenDocument spreadsheet", ODF[2]: "OpenDocument presentation",
+    ODF[1]: _l("OpenDocument spreadsheet"), ODF[2]: _l("OpenDocument presentation"),
 }
+# The file name extensions of each kept type, the usual one first.
+EXTENSIONS = {
+    "application/pdf": ("pdf",), "image/png": ("png",), "image/jpeg": ("jpg", "jpeg"),
+    "image/webp": ("webp",), "text/plain": ("txt", "text"), "text/csv": ("csv",),
+    OOXML[next(iter(OOXML))]: ("docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("xlsx",),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": ("pptx",),
+    ODF[0]: ("odt",), ODF[1]: ("ods",), ODF[2]: ("odp",),
+}
+
+
+def download_name(name: str, content_type: str) -> str:
+    """`name` ending in its stored type's extension (appended when a rename dropped or
+    changed it), so the reader's system opens it with the right program."""
+    known = EXTENSIONS.get(content_type)
+    if not known:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if dot and stem and ext.lower() in known:
+        return name
+    return f"{name}.{known[0]}"
 
 
 class Refused(Exception):
@@ -98,20 +119,52 @@ def _office(path: str) -> str | None:
     return None
 
 
-def _text(path: str, filename: str) -> str | None:
-    with open(path, "rb") as f:
-        data = f.read()
-    if not data or b"\x00" in data or data.startswith((b"MZ", b"\x7fELF", b"#!")):
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # what Windows Notepad's "Unicode" starts with
+
+
+def _decoded(data: bytes) -> tuple[str, str] | None:
+    """(text, its encoding) of a text file's bytes: UTF-16 with its byte order mark, UTF-8,
+    or the most likely other encoding (Latin-1...); None when it is no text."""
+    if data.startswith(UTF16_BOMS):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            return None
+    if b"\x00" in data:
         return None
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         from charset_normalizer import from_bytes
 
-        best = from_bytes(data).best()
-        if best is None:
+        matches = list(from_bytes(data))
+        if not matches:
             return None
-        text = str(best)
+        # Several encodings often read a short text equally well: among those, Windows'
+        # Western one, the legacy encoding of English and French text (this app's languages).
+        least = min(match.chaos for match in matches)
+        best = next((m for m in matches if m.chaos == least and m.encoding == "cp1252"),
+                    matches[0])
+        return str(best), best.encoding
+
+
+def text_charset(path: str) -> str:
+    """The charset a stored text file is served with, so that a browser opening it reads
+    its own encoding."""
+    with open(path, "rb") as f:
+        found = _decoded(f.read())
+    return found[1] if found else "utf-8"
+
+
+def _text(path: str, filename: str) -> str | None:
+    with open(path, "rb") as f:
+        data = f.read()
+    if not data or data.startswith((b"MZ", b"\x7fELF", b"#!")):
+        return None
+    found = _decoded(data)
+    if found is None:
+        return None
+    text = found[0]
     lowered = text.lstrip("\ufeff \t\r\n").lower().encode("utf-8", "replace")
     if lowered.startswith(b"<") or any(mark in lowered[:4096] for mark in MARKUP):
         return None

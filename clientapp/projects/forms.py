@@ -81,6 +81,8 @@ class _Checked:
         self._check_name()
         self._check_client()
         self._check_dates()
+        if not hasattr(self, "location"):
+            return
         location = _clean(self.location.data)
         if location and len(location) > LOCATION_MAX:
             self.location.errors.append(_("Use at most %(n)s characters.", n=LOCATION_MAX))
@@ -158,13 +160,14 @@ class DetailsFields:
     end_date = StringField(_l("End date"), render_kw=DATE_ATTRS)
     start_time = StringField(_l("Start time"), render_kw={"type": "time"})
     end_time = StringField(_l("End time"), render_kw={"type": "time"})
-    location = TextAreaField(_l("Location"), render_kw={"rows": 2, "maxlength": LOCATION_MAX})
 
 
 class ProjectForm(_Checked, DetailsFields, FlaskForm):
-    """The "New project" form: everything."""
+    """The "New project" form: everything (the project page edits location and notes in
+    its Project settings)."""
 
     _kind = "all"
+    location = TextAreaField(_l("Location"), render_kw={"rows": 2, "maxlength": LOCATION_MAX})
     notes = TextAreaField(_l("Notes to staff"), render_kw={"rows": 5, "maxlength": NOTES_MAX})
 
 
@@ -172,14 +175,6 @@ class DetailsForm(_Checked, DetailsFields, FlaskForm):
     """The project page's Details section."""
 
     _kind = "details"
-    version = HiddenField()
-
-
-class NotesForm(_Checked, FlaskForm):
-    """The project page's Notes to staff section."""
-
-    _kind = "notes"
-    notes = TextAreaField(_l("Notes to staff"), render_kw={"rows": 6, "maxlength": NOTES_MAX})
     version = HiddenField()
 
 

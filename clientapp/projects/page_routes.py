@@ -1,5 +1,7 @@
-"""A project's page: its header and its sections (Details, Notes to staff, Staff), each
-edited in place through clientapp/sections.py; removing a staff member."""
+"""A project's page: its header and its sections (Details, Project settings, Staff...),
+each edited in place through clientapp/sections.py; removing a staff member. Location and
+notes to staff are Project settings values (clientapp/defaults/section.py), edited there
+only."""
 from flask import current_app, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -14,11 +16,16 @@ from ..security import role_required
 from ..teams.section import TeamSection
 from . import services
 from .blueprint import bp
-from .forms import AddStaffForm, DetailsForm, NotesForm, client_options, form_values
+from .forms import AddStaffForm, DetailsForm, client_options, form_values
 from .models import Project
 
 # What a write on a project changes: its page's header, the list.
 CHANGED = ("projectUpdated", "projectsChanged")
+# Events the page's sections reload on (their element's hx-trigger): another section
+# changed what they show.
+SETTINGS_CHANGED = "projectSettingsChanged"
+STAFF_CHANGED = "projectStaffChanged"
+CLIENT_CHANGED = (SETTINGS_CHANGED, STAFF_CHANGED)
 
 
 def get_project(project_id: int) -> Project:
@@ -91,26 +98,12 @@ class DetailsSection(sections.Section):
                 saved = sections.Saved(200, {"client_change": project.client})
             elif answer == "yes":
                 take_client_defaults(project)
+        if saved.status is None and project.client_id != before:
+            # The settings' marks and the staff's exclusions depend on the client.
+            saved.trigger = {**saved.trigger, **dict.fromkeys(CLIENT_CHANGED)}
         if saved.status is not None:
             saved.data["options"] = client_options(None, form.client_choice())
         return saved
-
-
-class NotesSection(sections.Section):
-    name = "notes"
-    template = "projects/sections/notes.html"
-
-    def context(self, project):
-        return {"saved": False}
-
-    def form(self, project):
-        return NotesForm(data={"notes": project.notes or "", "version": str(project.version)})
-
-    def submitted(self, project):
-        return NotesForm()
-
-    def save(self, project, form):
-        return _save(form, project)
 
 
 def excluded_message(refused) -> str:
@@ -134,7 +127,7 @@ class StaffSection(sections.Section):
 
         return {"members": services.staffing(project), "added": None, "removed": None,
                 "choices": services.active_staff(project) if _editing(self) else [],
-                "excluded": excluded_from(project) if _editing(self) else {}}
+                "excluded": excluded_from(project)}
 
     def form(self, project):
         return AddStaffForm(formdata=None)
@@ -161,7 +154,7 @@ class ProjectPage(sections.Page):
     endpoint = "projects.project_page"
     id_arg = "project_id"
     owner_name = "project"
-    sections = (DetailsSection(), NotesSection(), StaffSection(), DefaultsSection("project"),
+    sections = (DetailsSection(), DefaultsSection("project"), StaffSection(),
                 TeamSection("project", "projects.project_page", "projects.project", "project_id"),
                 DiscussionSection())
 

@@ -121,8 +121,21 @@ def list_projects():
 # --- New project (and Duplicate, and a client's "New project") ------------------------------
 
 def _form_page(form, status: int = 200, source=None, note=None):
+    client = form.client_choice()
     return render(FORM, "project_form", status=status, form=form, source=source, note=note,
-                  options=client_options(None, form.client_choice()))
+                  options=client_options(None, client), inherited=_inherited(client))
+
+
+def _inherited(client) -> dict:
+    """What a project of `client` takes for the fields left empty: its default location
+    (on one line) and notes, for the form's hints."""
+    from ..defaults.services import defaults_of
+
+    defaults = defaults_of(client.id) if client is not None else None
+    if defaults is None:
+        return {}
+    return {"client": client.name, "notes": bool(defaults.notes),
+            "location": ", ".join(defaults.location.splitlines())}
 
 
 @bp.route("/new", methods=["GET", "POST"])

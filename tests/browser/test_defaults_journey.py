@@ -87,8 +87,12 @@ def test_defaults_flow_into_a_new_project(live_server, signed_in, axe, tmp_path)
     settings.get_by_role("button", name="Save").click()
     expect(settings.get_by_text("Changed for this project")).to_have_count(1)
     axe(page, "project settings with a changed value")
-    settings.get_by_role("button", name="Reset to client default (notes to staff)").click()
+    settings.get_by_role("link", name="Reset to client default (notes to staff)").click()
+    dialog = page.get_by_role("dialog", name="Reset “Notes to staff” to the client's default?")
+    axe(page, "the reset question")
+    dialog.get_by_role("button", name="Reset to client default").click()
     expect(settings.get_by_text("From client defaults")).to_have_count(5)
+    expect(settings.get_by_role("link", name="Edit notes to staff")).to_be_focused()
     expect(settings.get_by_text("No photos.")).to_be_visible()
 
     # The excluded person cannot be picked.

@@ -67,12 +67,12 @@ def test_create_a_project_for_a_client_and_staff_it(live_server, signed_in, axe)
 
     # The details edited in place: the header follows.
     details = page.get_by_role("region", name="Details")
-    details.get_by_role("link", name="Edit details").click()
+    details.get_by_role("link", name="Edit project details").click()
     expect(details.get_by_label("Name")).to_be_focused()
     details.get_by_label("Name").fill("Summer gala")
     details.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", level=1, name="Summer gala")).to_be_visible()
-    expect(details.get_by_role("link", name="Edit details")).to_be_focused()
+    expect(details.get_by_role("link", name="Edit project details")).to_be_focused()
 
     # The client's link, and the project in its history.
     head.get_by_role("link", name="Acme Events").click()
