@@ -509,6 +509,27 @@ def test_a_started_projects_client_change_asks_nothing(app, manager_client, clie
         assert db.session.get(Project, project_id).client_id == other
 
 
+def test_a_project_moving_to_another_client_is_on_both_timelines(app, manager_client,
+                                                                   client_id):
+    other = add_client(app, "Other <Co>")
+    project_id = add_project(app, client_id, "Running", start=date.today() - timedelta(days=1))
+    manager_client.post(f"/projects/{project_id}/details", htmx=True,
+                        data=details(app, project_id, client=str(other)))
+    # Newest first: the move, above the project's creation.
+    left = words(find(manager_client.get(f"/clients/{client_id}"),
+                      "#client-interactions li.timeline-entry")[0])
+    assert "Project Running moved to Other <Co>." in left
+    joined = manager_client.get(f"/clients/{other}")
+    assert "Project Running moved here from Acme" in words(
+        find(joined, "#client-interactions li.timeline-entry")[0])
+    assert one(joined, "#client-interactions li.timeline-entry a[href='/projects/%d']"
+               % project_id)
+    manager_client.post(f"/projects/{project_id}/details", htmx=True,
+                        data=details(app, project_id, client=""))
+    assert "Project Running no longer belongs to this client." in words(find(
+        manager_client.get(f"/clients/{other}"), "#client-interactions li.timeline-entry")[0])
+
+
 def test_the_newest_documents_show_and_show_all_brings_the_rest(app, manager_client,
                                                                  client_id, upload_dir):
     upload(manager_client, client_id, {f"doc-{i:02}.txt": b"text" for i in range(25)})

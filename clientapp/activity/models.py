@@ -23,6 +23,10 @@ class EventKind(StrEnum):
     CONTACT_ADDED = "contact.added"  # data: {"contact": id, "name": ...}
     CONTACT_REMOVED = "contact.removed"  # data: {"contact": id, "name": ...}
     PROJECT_CREATED = "project.created"  # data: {"project": id, "name": ...}
+    # On the client it left and the one it joined: {"project": id, "name": ...,
+    # "from"/"to": the other client's name, or None for no client}
+    PROJECT_MOVED_OUT = "project.moved_out"
+    PROJECT_MOVED_IN = "project.moved_in"
     TEAM_MEMBER_ADDED = "team.added"  # data: {"user": id, "name": ..., "role": ...}
     TEAM_MEMBER_CHANGED = "team.changed"  # data: {"user": id, "name": ..., "changes": {...}}
     TEAM_MEMBER_REMOVED = "team.removed"  # data: {"user": id, "name": ...}

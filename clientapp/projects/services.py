@@ -254,9 +254,19 @@ def update_project(project: Project, values: dict) -> bool:
                if getattr(project, name) != value}
     if not changed:
         return False
+    left = project.client
     for name, value in changed.items():
         setattr(project, name, value)
     db.session.flush()
+    if "client" in changed:
+        # Each client's timeline says the project came or went, and from or to whom.
+        joined = project.client
+        if left is not None:
+            record(EventKind.PROJECT_MOVED_OUT, left, project=project.id, name=project.name,
+                   to=joined.name if joined is not None else None)
+        if joined is not None:
+            record(EventKind.PROJECT_MOVED_IN, joined, project=project.id, name=project.name,
+                   **{"from": left.name if left is not None else None})
     from ..defaults.services import mark
 
     for part in {"location", "notes"} & set(changed):
