@@ -198,8 +198,10 @@
     if (edit && root.contains(edit)) { edit.focus(); return; }
     var active = document.activeElement;
     if (active && active !== document.body) return;
-    var fallback = root.matches("[data-focus-fallback]") ? root
-      : root.querySelector("[data-focus-fallback]");
+    // htmx focuses the new content's [autofocus] itself, but not when a later swap's
+    // settling got in first: then it is done here.
+    var fallback = root.querySelector("[autofocus]") || (root.matches("[data-focus-fallback]")
+      ? root : root.querySelector("[data-focus-fallback]"));
     if (fallback) fallback.focus();
   });
 

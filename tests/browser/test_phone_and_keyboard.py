@@ -10,6 +10,7 @@ from clientapp.activity import Event
 from clientapp.contacts.models import Contact
 from clientapp.extensions import db
 from ..factories import add_client, add_project, add_staff, load_client
+from .conftest import settled
 from .test_foundation_journey import assert_no_sideways_scroll
 
 PHONE = {"width": 390, "height": 844}
@@ -184,12 +185,14 @@ def test_escape_cancels_an_inline_form_without_losing_typed_changes(live_server,
     client_id = add_client(app, "Acme")
     add_contact(app, client_id, first="Jean", last="Dupont")
     page.goto(f"{live_server.url}/clients/{client_id}")
+    settled(page)
     info = page.get_by_role("region", name="Basic information")
     edit = info.get_by_role("link", name="Edit basic information")
 
     # Nothing typed: Escape is Cancel, back on the Edit button.
     edit.click()
     expect(info.get_by_label("Name")).to_be_focused()
+    settled(page)  # the form has settled in, as a person's next key would find it
     page.keyboard.press("Escape")
     expect(info.get_by_role("textbox")).to_have_count(0)
     expect(edit).to_be_focused()
@@ -201,11 +204,13 @@ def test_escape_cancels_an_inline_form_without_losing_typed_changes(live_server,
     name.fill("Acme Studio")
     questions = []
     page.once("dialog", lambda d: (questions.append(d.message), d.dismiss()))
+    settled(page)  # the form has settled in, as a person's next key would find it
     page.keyboard.press("Escape")
     expect(name).to_have_value("Acme Studio")
     assert questions == ["Discard the changes you typed?"]
     # "Yes" discards them: nothing saved.
     page.once("dialog", lambda d: d.accept())
+    settled(page)
     name.press("Escape")
     expect(info.get_by_role("textbox")).to_have_count(0)
     expect(edit).to_be_focused()
@@ -215,6 +220,7 @@ def test_escape_cancels_an_inline_form_without_losing_typed_changes(live_server,
     contacts = page.get_by_role("region", name="Contacts")
     contacts.get_by_role("link", name="Edit Jean Dupont").click()
     expect(contacts.get_by_label("First name")).to_be_focused()
+    settled(page)  # the form has settled in, as a person's next key would find it
     page.keyboard.press("Escape")
     expect(contacts.get_by_role("textbox")).to_have_count(0)
     expect(contacts.get_by_role("link", name="Edit Jean Dupont")).to_be_focused()
