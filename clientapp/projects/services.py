@@ -342,13 +342,13 @@ def refresh_project_search(conn, names: dict) -> None:
 # --- Staffing ---------------------------------------------------------------------------------
 
 class StaffChoice(NamedTuple):
-    """A staff member as the Add staff picker offers them: `role` is what the option shows
+    """A staff member as the Add staff picker offers them: `detail` is what the option shows
     in brackets after the name: their role, and for two people of the same name their email
     (or phone) too, so that namesakes can be told apart."""
 
     id: int
     name: str
-    role: str | None
+    detail: str | None
 
 
 def active_staff(exclude_project: Project | None = None) -> list[StaffChoice]:
