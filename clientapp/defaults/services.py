@@ -265,8 +265,7 @@ def excluded_staffed_upcoming(client, today: date) -> list[tuple]:
         settings = db.session.get(ProjectSettings, project.id)
         own = project_excluded(project) if settings is not None and settings.excluded_changed \
             else {}
-        after = {**client_excluded, **{i: r for i, r in own.items() if r or i not in
-                                       client_excluded}}
+        after = _with_client(own, client_excluded)
         if not after:
             continue
         staffed = db.session.scalars(
@@ -312,12 +311,20 @@ def excluded_from(project: Project) -> dict[int, str | None]:
     """{staff id: reason} of who may not work `project`: its own excluded staff and, since
     an exclusion on the client means "never this client's projects", everyone the client
     excludes now, whenever the project was created."""
-    found = project_excluded(project)
-    if project.client_id is not None:
-        for entry in _client_excluded(project.client_id):
-            if not found.get(entry["staff"]):
-                found[entry["staff"]] = entry["reason"]
-    return found
+    if project.client_id is None:
+        return project_excluded(project)
+    return _with_client(project_excluded(project),
+                        {e.staff_id: e.reason for e in exclusions(project.client_id)})
+
+
+def _with_client(own: dict, client: dict) -> dict:
+    """{staff id: reason}: a project's own exclusions and its client's, the client's reason
+    where the project's own entry gives none."""
+    merged = dict(own)
+    for staff_id, reason in client.items():
+        if not merged.get(staff_id):
+            merged[staff_id] = reason
+    return merged
 
 
 def staffed_excluded(project: Project) -> dict[int, str | None]:
